@@ -1,0 +1,191 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Store is the SQLite state store. Create it with Open.
+type Store struct {
+	db *sql.DB
+}
+
+// migrations are applied in order; the index+1 is the schema version. Never
+// edit a released migration: add a new one.
+var migrations = []string{
+	`CREATE TABLE objects_done (
+		scope    TEXT NOT NULL,
+		key      TEXT NOT NULL,
+		source   TEXT NOT NULL,
+		bucket   TEXT NOT NULL,
+		etag     TEXT NOT NULL,
+		size     INTEGER NOT NULL,
+		records  INTEGER NOT NULL,
+		events   INTEGER NOT NULL,
+		partial  INTEGER NOT NULL DEFAULT 0,
+		done_at  INTEGER NOT NULL,
+		PRIMARY KEY (scope, key)
+	) WITHOUT ROWID;
+	CREATE INDEX objects_done_by_time ON objects_done (done_at);
+	CREATE TABLE cursors (
+		scope      TEXT PRIMARY KEY,
+		source     TEXT NOT NULL,
+		key        TEXT NOT NULL,
+		updated_at INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE objects_failed (
+		scope       TEXT NOT NULL,
+		key         TEXT NOT NULL,
+		source      TEXT NOT NULL,
+		bucket      TEXT NOT NULL,
+		account     TEXT NOT NULL,
+		region      TEXT NOT NULL,
+		etag        TEXT NOT NULL,
+		size        INTEGER NOT NULL,
+		error       TEXT NOT NULL,
+		transient   INTEGER NOT NULL,
+		attempts    INTEGER NOT NULL,
+		first_at    INTEGER NOT NULL,
+		last_at     INTEGER NOT NULL,
+		PRIMARY KEY (scope, key)
+	) WITHOUT ROWID;
+	CREATE TABLE sink_offsets (
+		sink   TEXT PRIMARY KEY,
+		offset INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE source_polls (
+		source      TEXT PRIMARY KEY,
+		last_poll   INTEGER NOT NULL,
+		last_error  TEXT NOT NULL
+	) WITHOUT ROWID;`,
+}
+
+// Open opens (creating if needed) the store at path and applies migrations.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create state folder: %w", err)
+		}
+	}
+	// synchronous(FULL): a commit survives power loss, which exactly-once
+	// needs because the sinks fsync before the commit that records them.
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open state %s: %w", path, err)
+	}
+	// One connection: SQLite has one writer anyway, and a single connection
+	// keeps reads inside a Tx consistent with its writes.
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate state %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	var version int
+	if err := s.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return err
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this dutywatch (%d)", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, i+1)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Cursor returns the greatest key committed in scope, or "".
+func (s *Store) Cursor(ctx context.Context, scope string) (string, error) {
+	var key string
+	err := s.db.QueryRowContext(ctx, `SELECT key FROM cursors WHERE scope = ?`, scope).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read cursor %s: %w", scope, err)
+	}
+	return key, nil
+}
+
+// IsDone reports whether key was committed in scope.
+func (s *Store) IsDone(ctx context.Context, scope, key string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM objects_done WHERE scope = ? AND key = ?`, scope, key).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read done %s %s: %w", scope, key, err)
+	}
+	return true, nil
+}
+
+// SinkOffset returns the committed byte offset of a JSON-lines sink.
+func (s *Store) SinkOffset(ctx context.Context, sink string) (int64, error) {
+	var off int64
+	err := s.db.QueryRowContext(ctx, `SELECT offset FROM sink_offsets WHERE sink = ?`, sink).Scan(&off)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read offset of %s: %w", sink, err)
+	}
+	return off, nil
+}
+
+// PruneDone forgets done objects committed before cutoff. Cursors and the
+// look-back window keep old keys from being listed again, so the done-set
+// only needs to cover the look-back window; pruning keeps state bounded.
+func (s *Store) PruneDone(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM objects_done WHERE done_at < ?`, cutoff.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("prune done objects: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// RecordPoll stores the time and outcome of a source's last poll.
+func (s *Store) RecordPoll(ctx context.Context, source string, at time.Time, pollErr error) error {
+	msg := ""
+	if pollErr != nil {
+		msg = pollErr.Error()
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO source_polls (source, last_poll, last_error) VALUES (?, ?, ?)
+		ON CONFLICT (source) DO UPDATE SET last_poll = excluded.last_poll, last_error = excluded.last_error`,
+		source, at.UnixMilli(), msg)
+	if err != nil {
+		return fmt.Errorf("record poll of %s: %w", source, err)
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/dutywatch/dutywatch/internal/source"
+)
+
+func openTest(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func obj(scope, key string) source.Object {
+	return source.Object{Source: "src", Bucket: "b", Scope: scope, Key: key, ETag: "e", Size: 10}
+}
+
+func TestCursorOnlyMovesForward(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	for _, key := range []string{"p/2024/01/01/02/b", "p/2024/01/01/01/a", "p/2024/01/01/03/c"} {
+		tx, err := s.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.MarkDone(ctx, Done{Object: obj("s3://b/p/", key)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Cursor(ctx, "s3://b/p/")
+	if err != nil || got != "p/2024/01/01/03/c" {
+		t.Fatalf("cursor = %q, %v; want the greatest key", got, err)
+	}
+	if c, _ := s.Cursor(ctx, "other"); c != "" {
+		t.Errorf("cursor of an unknown scope = %q", c)
+	}
+	for key, want := range map[string]bool{"p/2024/01/01/01/a": true, "p/2024/01/01/04/d": false} {
+		if done, err := s.IsDone(ctx, "s3://b/p/", key); err != nil || done != want {
+			t.Errorf("IsDone(%s) = %v, %v; want %v", key, done, err, want)
+		}
+	}
+}
+
+func TestRollbackLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	tx, _ := s.Begin(ctx)
+	tx.MarkDone(ctx, Done{Object: obj("sc", "k")})
+	tx.SetSinkOffset(ctx, "archives", 99)
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if done, _ := s.IsDone(ctx, "sc", "k"); done {
+		t.Error("rolled-back object is done")
+	}
+	if off, _ := s.SinkOffset(ctx, "archives"); off != 0 {
+		t.Errorf("rolled-back offset = %d", off)
+	}
+}
+
+func TestFailuresAndRetry(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	fetch, data := obj("sc", "fetch"), obj("sc", "data")
+	for range 3 {
+		tx, _ := s.Begin(ctx)
+		if err := tx.RecordFailure(ctx, fetch, errors.New("SlowDown"), true); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.RecordFailure(ctx, data, errors.New("byte 7: bad gzip"), false); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	retry, err := s.Retryable(ctx, "src", 10)
+	if err != nil || len(retry) != 1 || retry[0].Key != "fetch" || retry[0].ETag != "e" {
+		t.Fatalf("Retryable = %+v, %v; want only the transient failure", retry, err)
+	}
+	if retry, _ := s.Retryable(ctx, "src", 3); len(retry) != 0 {
+		t.Errorf("an object past its attempts is still retried: %+v", retry)
+	}
+	fails, err := s.Failures(ctx)
+	if err != nil || len(fails) != 2 || fails[0].Attempts != 3 {
+		t.Fatalf("Failures = %+v, %v", fails, err)
+	}
+	// Success clears a failure; a partial success keeps it on record.
+	tx, _ := s.Begin(ctx)
+	tx.MarkDone(ctx, Done{Object: fetch})
+	tx.MarkDone(ctx, Done{Object: data, Partial: true, Records: 3})
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	fails, _ = s.Failures(ctx)
+	if len(fails) != 1 || fails[0].Object.Key != "data" {
+		t.Errorf("after success, failures = %+v; want only the partial one", fails)
+	}
+	c, err := s.Count(ctx, "")
+	if err != nil || c.Done != 2 || c.Partial != 1 || c.Records != 3 || c.Failed != 0 {
+		t.Errorf("Count = %+v, %v", c, err)
+	}
+}
+
+func TestReopenKeepsStateAndPrunes(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTest(t)
+	tx, _ := s.Begin(ctx)
+	tx.MarkDone(ctx, Done{Object: obj("sc", "k")})
+	tx.SetSinkOffset(ctx, "archives", 1234)
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s2, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if off, _ := s2.SinkOffset(ctx, "archives"); off != 1234 {
+		t.Errorf("offset after reopen = %d", off)
+	}
+	if n, err := s2.PruneDone(ctx, time.Now().Add(time.Hour)); err != nil || n != 1 {
+		t.Errorf("PruneDone = %d, %v", n, err)
+	}
+	if c, _ := s2.Cursor(ctx, "sc"); c != "k" {
+		t.Errorf("pruning the done-set moved the cursor: %q", c)
+	}
+}

@@ -1,0 +1,107 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/dutywatch/dutywatch/internal/source"
+)
+
+// Tx is one state transaction. It must end in Commit or Rollback, is not
+// safe for concurrent use and must not be reused afterwards.
+type Tx struct {
+	tx  *sql.Tx
+	now time.Time
+}
+
+// Begin starts a write transaction.
+func (s *Store) Begin(ctx context.Context) (*Tx, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin state transaction: %w", err)
+	}
+	return &Tx{tx: tx, now: time.Now()}, nil
+}
+
+// Done describes a processed object for MarkDone.
+type Done struct {
+	Object  source.Object
+	Records int64
+	Events  int64
+	// Partial is set when a data error cut the object short: the records
+	// before the error are committed and the error is kept in the failures.
+	Partial bool
+}
+
+// MarkDone records d.Object as done, advances its scope's cursor to its key
+// when that key is greater, and clears any earlier failure of the object
+// unless the object is partial.
+func (t *Tx) MarkDone(ctx context.Context, d Done) error {
+	o := d.Object
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO objects_done
+		(scope, key, source, bucket, etag, size, records, events, partial, done_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.Scope, o.Key, o.Source, o.Bucket, o.ETag, o.Size, d.Records, d.Events, d.Partial, t.now.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("mark %s done: %w", o.URI(), err)
+	}
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO cursors (scope, source, key, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (scope) DO UPDATE SET key = excluded.key, updated_at = excluded.updated_at
+		WHERE excluded.key > cursors.key`,
+		o.Scope, o.Source, o.Key, t.now.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("advance cursor %s: %w", o.Scope, err)
+	}
+	if !d.Partial {
+		if _, err := t.tx.ExecContext(ctx, `DELETE FROM objects_failed WHERE scope = ? AND key = ?`, o.Scope, o.Key); err != nil {
+			return fmt.Errorf("clear failure of %s: %w", o.URI(), err)
+		}
+	}
+	return nil
+}
+
+// RecordFailure records that o failed with cause. transient failures are
+// retried on later polls; permanent ones stay for the operator to see.
+func (t *Tx) RecordFailure(ctx context.Context, o source.Object, cause error, transient bool) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO objects_failed
+		(scope, key, source, bucket, account, region, etag, size, error, transient, attempts, first_at, last_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+		ON CONFLICT (scope, key) DO UPDATE SET error = excluded.error, transient = excluded.transient,
+			etag = excluded.etag, size = excluded.size,
+			attempts = objects_failed.attempts + 1, last_at = excluded.last_at`,
+		o.Scope, o.Key, o.Source, o.Bucket, o.Account, o.Region, o.ETag, o.Size,
+		cause.Error(), transient, t.now.UnixMilli(), t.now.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("record failure of %s: %w", o.URI(), err)
+	}
+	return nil
+}
+
+// SetSinkOffset records the committed byte offset of a JSON-lines sink.
+func (t *Tx) SetSinkOffset(ctx context.Context, sink string, offset int64) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO sink_offsets (sink, offset) VALUES (?, ?)
+		ON CONFLICT (sink) DO UPDATE SET offset = excluded.offset`, sink, offset)
+	if err != nil {
+		return fmt.Errorf("record offset of %s: %w", sink, err)
+	}
+	return nil
+}
+
+// Commit makes the transaction durable.
+func (t *Tx) Commit() error {
+	if err := t.tx.Commit(); err != nil {
+		return fmt.Errorf("commit state: %w", err)
+	}
+	return nil
+}
+
+// Rollback discards the transaction. It is safe to call after Commit.
+func (t *Tx) Rollback() error {
+	err := t.tx.Rollback()
+	if err == sql.ErrTxDone {
+		return nil
+	}
+	return err
+}
