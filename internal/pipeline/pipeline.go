@@ -1,0 +1,243 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/dutywatch/dutywatch/internal/archive"
+	"github.com/dutywatch/dutywatch/internal/finding"
+	"github.com/dutywatch/dutywatch/internal/sink/jsonl"
+	"github.com/dutywatch/dutywatch/internal/source"
+	"github.com/dutywatch/dutywatch/internal/store"
+)
+
+// ArchiveSink is the name under which the archives file's offset is stored.
+const ArchiveSink = "archives"
+
+// Config tunes a Pipeline. DefaultConfig gives the defaults.
+type Config struct {
+	Workers int
+	// SpoolBytes is how much of one object's output a worker keeps in memory
+	// before spilling to a temporary file in SpoolDir.
+	SpoolBytes int
+	SpoolDir   string
+	// BatchObjects and BatchBytes bound one commit transaction.
+	BatchObjects int
+	BatchBytes   int64
+	// MaxRecordBytes bounds one JSON record.
+	MaxRecordBytes int
+	// FetchRetries is how often a transient error is retried within a poll.
+	FetchRetries int
+	// RetryBackoff is the first backoff; it doubles with jitter.
+	RetryBackoff time.Duration
+	// MaxAttempts is how many polls retry a transiently failed object.
+	MaxAttempts int
+	// ShutdownGrace bounds finishing in-flight objects after cancellation.
+	ShutdownGrace time.Duration
+	// Host names the manager and agent in archive lines.
+	Host string
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "dutywatch"
+	}
+	return Config{
+		Workers:        4,
+		SpoolBytes:     4 << 20,
+		SpoolDir:       os.TempDir(),
+		BatchObjects:   64,
+		BatchBytes:     32 << 20,
+		MaxRecordBytes: 64 << 20,
+		FetchRetries:   3,
+		RetryBackoff:   200 * time.Millisecond,
+		MaxAttempts:    10,
+		ShutdownGrace:  2 * time.Minute,
+		Host:           host,
+	}
+}
+
+// SourceOptions are the per-source settings that change how objects are
+// processed.
+type SourceOptions struct {
+	SkipOnError  bool
+	AccountAlias string
+	// Discard drops findings that match, as Wazuh's discard_regex does.
+	Discard *finding.Discard
+}
+
+// Pipeline processes sources into the archive sink and the store.
+type Pipeline struct {
+	cfg     Config
+	store   *store.Store
+	format  *archive.Formatter
+	log     *slog.Logger
+	metrics *Metrics
+
+	// commitMu serializes commits of concurrent polls, and guards archive.
+	commitMu sync.Mutex
+	archive  *jsonl.File
+}
+
+// New returns a Pipeline writing to archive (opened at the store's committed
+// offset) and st.
+func New(cfg Config, st *store.Store, archives *jsonl.File, log *slog.Logger, m *Metrics) *Pipeline {
+	if cfg.Workers < 1 {
+		cfg.Workers = 1
+	}
+	if m == nil {
+		m = NewMetrics(nil)
+	}
+	return &Pipeline{cfg: cfg, store: st, archive: archives, format: archive.NewFormatter(cfg.Host), log: log, metrics: m}
+}
+
+// OpenArchive opens the archives file at the offset st has committed.
+func OpenArchive(ctx context.Context, st *store.Store, path string) (*jsonl.File, error) {
+	off, err := st.SinkOffset(ctx, ArchiveSink)
+	if err != nil {
+		return nil, err
+	}
+	return jsonl.Open(path, off)
+}
+
+// Stats counts what one poll did.
+type Stats struct {
+	Listed, Done, Partial, Failed int
+	Records, Events, Skipped      int64
+	Discarded, BadRecords         int64
+	BytesRead, BytesDecoded       int64
+}
+
+func (s *Stats) add(r *result) {
+	s.Records += r.records
+	s.Events += r.events
+	s.Skipped += r.skipped
+	s.Discarded += r.discarded
+	s.BadRecords += r.badRecords
+	s.BytesRead += r.bytesRead
+	s.BytesDecoded += r.bytesDecoded
+}
+
+// ErrStopped is returned by Poll when a source stopped at a bad object
+// because skip_on_error is off.
+var ErrStopped = errors.New("source stopped at a failed object")
+
+// Poll lists src once and processes every new object, returning when all
+// are committed, the source stopped at a failure, or ctx ended.
+func (p *Pipeline) Poll(ctx context.Context, src source.Source, opt SourceOptions) (Stats, error) {
+	log := p.log.With("source", src.Name())
+	start := time.Now()
+	stats, err := p.poll(ctx, src, opt, log)
+	p.metrics.pollDuration.WithLabelValues(src.Name()).Observe(time.Since(start).Seconds())
+	if rerr := p.store.RecordPoll(context.WithoutCancel(ctx), src.Name(), start, err); rerr != nil && err == nil {
+		err = rerr
+	}
+	return stats, err
+}
+
+func (p *Pipeline) poll(ctx context.Context, src source.Source, opt SourceOptions, log *slog.Logger) (Stats, error) {
+	var stats Stats
+	// listCtx ends the lister and the workers' intake; work already taken
+	// runs on under work, which ignores ctx's cancellation.
+	listCtx, stopListing := context.WithCancel(ctx)
+	defer stopListing()
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	// A grace deadline starts when ctx ends, so a stuck fetch cannot hold
+	// shutdown forever.
+	stopGrace := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(p.cfg.ShutdownGrace, cancelWork)
+		context.AfterFunc(work, func() { t.Stop() })
+	})
+	defer stopGrace()
+
+	jobs := make(chan job)
+	results := make(chan *result, p.cfg.Workers)
+	var listErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(jobs)
+		listErr = p.list(listCtx, src, jobs, log)
+	})
+	var workers sync.WaitGroup
+	for range p.cfg.Workers {
+		workers.Go(func() {
+			for j := range jobs {
+				r := p.process(work, src, opt, j)
+				results <- r
+			}
+		})
+	}
+	go func() {
+		workers.Wait()
+		close(results)
+	}()
+
+	err := p.sequence(work, src, results, opt, &stats, log)
+	if err != nil {
+		// Stop intake, then drain so every goroutine exits before we return.
+		stopListing()
+	}
+	for r := range results {
+		r.out.Close()
+	}
+	wg.Wait()
+	if err == nil && listErr != nil && ctx.Err() == nil {
+		err = fmt.Errorf("list %s: %w", src.Name(), listErr)
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	return stats, err
+}
+
+type job struct {
+	seq int
+	obj source.Object
+}
+
+// list sends the objects to retry, then the newly listed ones, numbered.
+func (p *Pipeline) list(ctx context.Context, src source.Source, jobs chan<- job, log *slog.Logger) error {
+	seq := 0
+	send := func(o source.Object) bool {
+		select {
+		case jobs <- job{seq: seq, obj: o}:
+			seq++
+			p.metrics.objectsListed.WithLabelValues(src.Name()).Inc()
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	retry, err := p.store.Retryable(ctx, src.Name(), p.cfg.MaxAttempts)
+	if err != nil {
+		return err
+	}
+	queued := make(map[[2]string]bool, len(retry))
+	for _, o := range retry {
+		log.Info("retrying failed object", "key", o.Key)
+		queued[[2]string{o.Scope, o.Key}] = true
+		if !send(o) {
+			return nil
+		}
+	}
+	for o, err := range src.List(ctx) {
+		if err != nil {
+			return err
+		}
+		if queued[[2]string{o.Scope, o.Key}] {
+			continue
+		}
+		if !send(o) {
+			return nil
+		}
+	}
+	return nil
+}

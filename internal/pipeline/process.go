@@ -1,0 +1,173 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"github.com/dutywatch/dutywatch/internal/archive"
+	"github.com/dutywatch/dutywatch/internal/decode"
+	"github.com/dutywatch/dutywatch/internal/finding"
+	"github.com/dutywatch/dutywatch/internal/source"
+)
+
+// failKind says what went wrong with an object.
+type failKind int
+
+const (
+	failNone failKind = iota
+	// failFetch: the object could not be read (throttling, reset, truncated
+	// body, access denied, KMS). Nothing of it is kept; it is retried on
+	// later polls.
+	failFetch
+	// failData: the object's content is bad from some byte on. Reading it
+	// again gives the same result, so retrying is pointless.
+	failData
+	// failCanceled: shutdown cut the object short; it is simply not done.
+	failCanceled
+)
+
+// result is one processed object, waiting for the sequencer.
+type result struct {
+	seq  int
+	obj  source.Object
+	out  *spool
+	kind failKind
+	err  error
+
+	records, events, skipped  int64
+	discarded, badRecords     int64
+	bytesRead, bytesDecoded   int64
+	compression               decode.Compression
+}
+
+// process reads one object, retrying fetch failures that are transient.
+func (p *Pipeline) process(ctx context.Context, src source.Source, opt SourceOptions, j job) *result {
+	backoff := p.cfg.RetryBackoff
+	for attempt := 0; ; attempt++ {
+		r := p.processOnce(ctx, src, opt, j)
+		if r.kind != failFetch || !errors.Is(r.err, source.ErrTransient) || attempt >= p.cfg.FetchRetries {
+			return r
+		}
+		r.out.Close()
+		// Full jitter keeps many workers from retrying in step.
+		wait := backoff/2 + rand.N(backoff/2+1)
+		backoff *= 2
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return r
+		}
+	}
+}
+
+func (p *Pipeline) processOnce(ctx context.Context, src source.Source, opt SourceOptions, j job) *result {
+	o := j.obj
+	r := &result{seq: j.seq, obj: o, out: newSpool(p.cfg.SpoolDir, p.cfg.SpoolBytes)}
+	body, err := src.Open(ctx, o)
+	if err != nil {
+		r.fail(ctx, failFetch, fmt.Errorf("open %s: %w", o.URI(), err))
+		return r
+	}
+	defer body.Close()
+	checked := &bodyReader{r: body, key: o.URI(), size: o.Size}
+	dec := decode.NewReader(o.URI(), checked, decode.Options{MaxRecordBytes: p.cfg.MaxRecordBytes})
+	defer dec.Close()
+
+	info := finding.LogInfo{AccountAlias: opt.AccountAlias, LogFile: o.Key, S3Bucket: o.Bucket}
+	now := time.Now()
+	var line []byte
+	var firstBad error
+	for dec.Next() {
+		rec := dec.Record()
+		r.records++
+		parsed, err := finding.Parse(rec.Data)
+		if err != nil {
+			r.badRecords++
+			bad := &decode.Error{Key: o.URI(), Offset: rec.Offset, Err: err}
+			if !opt.SkipOnError {
+				r.fail(ctx, failData, bad)
+				return r
+			}
+			if firstBad == nil {
+				firstBad = bad
+			}
+			continue
+		}
+		if parsed.Skipped != "" {
+			r.skipped++
+			continue
+		}
+		f := parsed.Finding
+		if opt.Discard != nil && opt.Discard.Match(f) {
+			r.discarded++
+			continue
+		}
+		index := 0
+		err = f.WazuhEvents(info, func(ev []byte) error {
+			id := archive.EventID(o.Bucket, o.Key, rec.Offset, index)
+			index++
+			line = p.format.Append(line[:0], id, now, ev)
+			_, err := r.out.Write(line)
+			return err
+		})
+		if err != nil {
+			r.fail(ctx, failData, &decode.Error{Key: o.URI(), Offset: rec.Offset, Err: err})
+			return r
+		}
+		r.events += int64(index)
+	}
+	r.bytesRead, r.bytesDecoded, r.compression = dec.BytesRead(), dec.BytesDecoded(), dec.Compression()
+	if err := dec.Err(); err != nil {
+		if errors.Is(err, source.ErrTransient) || errors.Is(err, errBodyRead) {
+			r.fail(ctx, failFetch, err)
+		} else {
+			r.fail(ctx, failData, err)
+		}
+		return r
+	}
+	if firstBad != nil {
+		r.kind, r.err = failData, fmt.Errorf("%w (and %d bad records in all)", firstBad, r.badRecords)
+	}
+	return r
+}
+
+// fail records why the object failed; a cancellation wins over the error
+// it caused.
+func (r *result) fail(ctx context.Context, kind failKind, err error) {
+	if ctx.Err() != nil {
+		kind = failCanceled
+	}
+	r.kind, r.err = kind, err
+}
+
+// errBodyRead marks an error of the body stream itself (as opposed to its
+// content): the connection, not the object, is at fault.
+var errBodyRead = errors.New("read body")
+
+// bodyReader turns a body that ends before its announced size, or fails
+// while being read, into an error the pipeline retries, so that a cut
+// connection is not mistaken for a corrupt object.
+type bodyReader struct {
+	r    io.Reader
+	key  string
+	size int64
+	n    int64
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	switch {
+	case err == io.EOF && b.size > 0 && b.n < b.size:
+		return n, fmt.Errorf("%w %s: %w: body ended at byte %d of %d", errBodyRead, b.key, source.ErrTransient, b.n, b.size)
+	case err != nil && err != io.EOF:
+		return n, fmt.Errorf("%w %s at byte %d: %w: %w", errBodyRead, b.key, b.n, source.ErrTransient, err)
+	}
+	return n, err
+}

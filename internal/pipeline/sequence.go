@@ -1,0 +1,154 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/dutywatch/dutywatch/internal/source"
+	"github.com/dutywatch/dutywatch/internal/store"
+)
+
+// sequence commits results in listing order, batching consecutive ready
+// results into one transaction. It returns ErrStopped (wrapped) when a
+// failure must stop the source, and any commit error.
+func (p *Pipeline) sequence(ctx context.Context, src source.Source, results <-chan *result, opt SourceOptions, stats *Stats, log *slog.Logger) error {
+	waiting := make(map[int]*result)
+	want := 0
+	for r := range results {
+		waiting[r.seq] = r
+		var batch []*result
+		var size int64
+		for next, ok := waiting[want]; ok; next, ok = waiting[want] {
+			delete(waiting, want)
+			want++
+			batch = append(batch, next)
+			size += next.out.Len()
+			if len(batch) >= p.cfg.BatchObjects || size >= p.cfg.BatchBytes {
+				if err := p.commitBatch(ctx, src, batch, opt, stats, log); err != nil {
+					closeAll(waiting)
+					return err
+				}
+				batch, size = nil, 0
+			}
+		}
+		if err := p.commitBatch(ctx, src, batch, opt, stats, log); err != nil {
+			closeAll(waiting)
+			return err
+		}
+	}
+	return nil
+}
+
+func closeAll(waiting map[int]*result) {
+	for _, r := range waiting {
+		r.out.Close()
+	}
+}
+
+// commitBatch writes the batch's lines to the archive, syncs it, and
+// commits the batch's state in one transaction. Without SkipOnError the
+// batch is cut at its first failure, which is recorded, and ErrStopped
+// returned; canceled objects cut the batch the same way, silently.
+func (p *Pipeline) commitBatch(ctx context.Context, src source.Source, batch []*result, opt SourceOptions, stats *Stats, log *slog.Logger) (err error) {
+	if len(batch) == 0 {
+		return nil
+	}
+	defer func() {
+		for _, r := range batch {
+			r.out.Close()
+		}
+	}()
+	var stop error
+	for i, r := range batch {
+		if r.kind == failCanceled || (r.kind != failNone && !opt.SkipOnError) {
+			if r.kind != failCanceled {
+				stop = fmt.Errorf("%w: %w", ErrStopped, r.err)
+			}
+			batch = batch[:i+1]
+			break
+		}
+	}
+
+	p.commitMu.Lock()
+	defer p.commitMu.Unlock()
+	// ctx may be canceled during shutdown; a batch that is ready still
+	// commits, so the transaction is never split by a signal.
+	ctx = context.WithoutCancel(ctx)
+	start := p.archive.Size()
+	tx, err := p.store.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	finished := false
+	defer func() {
+		if !finished {
+			tx.Rollback()
+			if rerr := p.archive.Rewind(start); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+		}
+	}()
+	var committed []*result
+	for _, r := range batch {
+		keep, err := p.stage(ctx, tx, r, opt)
+		if err != nil {
+			return err
+		}
+		if keep {
+			committed = append(committed, r)
+		}
+	}
+	offset, err := p.archive.Sync()
+	if err != nil {
+		return err
+	}
+	if err := tx.SetSinkOffset(ctx, ArchiveSink, offset); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	finished = true
+	for _, r := range batch {
+		p.report(r, stats, log)
+	}
+	// Done hooks (remove_from_bucket, ...) run only once the commit holds.
+	for _, r := range committed {
+		if err := src.Done(ctx, r.obj); err != nil {
+			log.Warn("post-commit action failed", "key", r.obj.Key, "err", err)
+		}
+	}
+	return stop
+}
+
+// stage adds r's lines and state to the open transaction and reports
+// whether r was marked done.
+func (p *Pipeline) stage(ctx context.Context, tx *store.Tx, r *result, opt SourceOptions) (bool, error) {
+	switch r.kind {
+	case failCanceled:
+		return false, nil
+	case failFetch:
+		return false, tx.RecordFailure(ctx, r.obj, r.err, true)
+	case failData:
+		if err := tx.RecordFailure(ctx, r.obj, r.err, false); err != nil {
+			return false, err
+		}
+		if !opt.SkipOnError {
+			r.events = 0 // nothing of the object is committed
+			return false, nil
+		}
+	}
+	if r.out.Len() > 0 {
+		rd, err := r.out.Reader()
+		if err != nil {
+			return false, err
+		}
+		if _, err := p.archive.ReadFrom(rd); err != nil {
+			return false, err
+		}
+	}
+	err := tx.MarkDone(ctx, store.Done{Object: r.obj, Records: r.records, Events: r.events, Partial: r.kind == failData})
+	return err == nil, err
+}
