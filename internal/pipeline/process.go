@@ -38,10 +38,10 @@ type result struct {
 	kind failKind
 	err  error
 
-	records, events, skipped  int64
-	discarded, badRecords     int64
-	bytesRead, bytesDecoded   int64
-	compression               decode.Compression
+	records, events, skipped int64
+	discarded, badRecords    int64
+	bytesRead, bytesDecoded  int64
+	compression              decode.Compression
 }
 
 // process reads one object, retrying fetch failures that are transient.
