@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/dutywatch/dutywatch/internal/config"
+	"github.com/dutywatch/dutywatch/internal/finding"
+	"github.com/dutywatch/dutywatch/internal/layout"
+	"github.com/dutywatch/dutywatch/internal/pipeline"
+	"github.com/dutywatch/dutywatch/internal/source"
+	"github.com/dutywatch/dutywatch/internal/source/dir"
+	s3source "github.com/dutywatch/dutywatch/internal/source/s3"
+)
+
+// buildSources turns the enabled sources of cfg into scheduled sources.
+func buildSources(ctx context.Context, cfg config.Config, st source.State, log *slog.Logger) ([]pipeline.Scheduled, error) {
+	var out []pipeline.Scheduled
+	for _, sc := range cfg.Sources {
+		if sc.Disabled {
+			log.Info("source disabled", "source", sc.Name)
+			continue
+		}
+		log.Info("source configured", "source", sc)
+		src, err := buildSource(ctx, sc, st, log.With("source", sc.Name))
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", sc.Name, err)
+		}
+		opt := pipeline.SourceOptions{SkipOnError: sc.SkipOnError, AccountAlias: sc.AccountAlias}
+		if sc.Discard.Regex != nil {
+			d, err := finding.NewDiscard(sc.Discard.Field, sc.Discard.Pattern)
+			if err != nil {
+				return nil, fmt.Errorf("source %s: discard_regex: %w", sc.Name, err)
+			}
+			opt.Discard = d
+		}
+		out = append(out, pipeline.Scheduled{Source: src, Options: opt, Next: sc.Schedule.Next, RunOnStart: sc.RunOnStart})
+	}
+	return out, nil
+}
+
+func layoutKind(s string) (layout.Kind, error) {
+	switch s {
+	case "", config.LayoutAuto:
+		return layout.Auto, nil
+	case config.LayoutFirehose:
+		return layout.Firehose, nil
+	case config.LayoutNative:
+		return layout.Native, nil
+	}
+	return 0, fmt.Errorf("unknown layout %q", s)
+}
+
+func buildSource(ctx context.Context, sc config.Source, st source.State, log *slog.Logger) (source.Source, error) {
+	kind, err := layoutKind(sc.Layout)
+	if err != nil {
+		return nil, err
+	}
+	switch sc.Type {
+	case config.TypeDir:
+		c := dir.DefaultConfig()
+		c.Name, c.Root, c.Path, c.Layout = sc.Name, sc.Dir, sc.Path, kind
+		c.OnlyLogsAfter, c.Accounts, c.Regions, c.Remove = sc.OnlyLogsAfter, sc.AccountIDs, sc.Regions, sc.RemoveFromBucket
+		if sc.LookBack != 0 {
+			c.LookBack = sc.LookBack
+		}
+		return dir.New(c, st, log)
+	case config.TypeS3:
+		c := s3source.DefaultConfig()
+		c.Name, c.Bucket, c.Path, c.PathSuffix, c.Layout = sc.Name, sc.Bucket, sc.Path, sc.PathSuffix, kind
+		c.OnlyLogsAfter, c.Accounts, c.Regions, c.Remove = sc.OnlyLogsAfter, sc.AccountIDs, sc.Regions, sc.RemoveFromBucket
+		if sc.LookBack != 0 {
+			c.LookBack = sc.LookBack
+		}
+		c.Region, c.Endpoint, c.ForcePathStyle = sc.Region, sc.ServiceEndpoint, sc.ForcePathStyle
+		c.Profile, c.AccessKey, c.SecretKey = sc.AWSProfile, sc.AccessKey.Reveal(), sc.SecretKey.Reveal()
+		c.RoleARN, c.RoleDuration, c.ExternalID = sc.IAMRoleARN, sc.IAMRoleDuration, sc.ExternalID
+		if sc.IAMRoleSessionName != "" {
+			c.SessionName = sc.IAMRoleSessionName
+		}
+		c.STSEndpoint = sc.STSEndpoint
+		client, err := s3source.NewClient(ctx, c.ClientConfig)
+		if err != nil {
+			return nil, err
+		}
+		return s3source.New(c, client, st, log)
+	}
+	return nil, fmt.Errorf("unknown source type %q", sc.Type)
+}
