@@ -14,8 +14,8 @@ func TestAppendIsValidJSON(t *testing.T) {
 		t.Fatalf("line does not end in a newline: %q", line)
 	}
 	var got struct {
-		Timestamp string          `json:"timestamp"`
-		ID        string          `json:"id"`
+		Timestamp string `json:"timestamp"`
+		ID        string `json:"id"`
 		Agent     struct{ Name string }
 		Data      json.RawMessage `json:"data"`
 		Location  string          `json:"location"`
