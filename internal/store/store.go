@@ -66,6 +66,35 @@ var migrations = []string{
 		last_poll   INTEGER NOT NULL,
 		last_error  TEXT NOT NULL
 	) WITHOUT ROWID;`,
+	`CREATE TABLE findings (
+		key               TEXT PRIMARY KEY,
+		id                TEXT NOT NULL,
+		type              TEXT NOT NULL,
+		title             TEXT NOT NULL,
+		account           TEXT NOT NULL,
+		region            TEXT NOT NULL,
+		instance_id       TEXT NOT NULL,
+		severity          REAL NOT NULL,
+		count             INTEGER NOT NULL,
+		updated_at        INTEGER NOT NULL,
+		actor             TEXT NOT NULL,
+		resource          TEXT NOT NULL,
+		sample            INTEGER NOT NULL,
+		archived          INTEGER NOT NULL,
+		alerted           INTEGER NOT NULL,
+		alerted_severity  REAL NOT NULL,
+		alerted_updated   INTEGER NOT NULL,
+		alerted_count     INTEGER NOT NULL,
+		alerted_actor     TEXT NOT NULL,
+		alerted_resource  TEXT NOT NULL,
+		alert_id          TEXT NOT NULL,
+		alerts            INTEGER NOT NULL,
+		first_seen        INTEGER NOT NULL,
+		last_seen         INTEGER NOT NULL,
+		raw               BLOB NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX findings_by_instance ON findings (instance_id, updated_at);
+	CREATE INDEX findings_by_type ON findings (type, updated_at);`,
 }
 
 // Open opens (creating if needed) the store at path and applies migrations.

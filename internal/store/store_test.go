@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/dutywatch/dutywatch/internal/dedup"
 	"github.com/dutywatch/dutywatch/internal/source"
 )
 
@@ -139,4 +141,30 @@ func TestReopenKeepsStateAndPrunes(t *testing.T) {
 	if c, _ := s2.Cursor(ctx, "sc"); c != "k" {
 		t.Errorf("pruning the done-set moved the cursor: %q", c)
 	}
+}
+
+func TestFindingRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	t0 := time.Date(2025, 1, 15, 1, 2, 3, 4e6, time.UTC)
+	want := Finding{Key: "arn:f", ID: "f", Type: "Recon:EC2/Portscan", Title: "t", Account: "1", Region: "r", Instance: "i-1",
+		AlertID: "a1", Alerts: 2, FirstSeen: t0, LastSeen: t0.Add(time.Hour), Raw: []byte(`{"id":"f"}`)}
+	want.State.Latest = dedup.Version{Severity: 5, UpdatedAt: t0, Count: 3, Actor: "198.51.100.1", Resource: "i-1"}
+	want.State.Alerted = dedup.Version{Severity: 2, UpdatedAt: t0.Add(-time.Hour), Count: 1, Actor: "x", Resource: "i-1"}
+	want.State.HasAlerted = true
+	tx, _ := s.Begin(ctx)
+	if _, ok, err := tx.Finding(ctx, "arn:f"); ok || err != nil {
+		t.Fatalf("unknown finding: ok %v err %v", ok, err)
+	}
+	if err := tx.PutFinding(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := tx.Finding(ctx, "arn:f")
+	if err != nil || !ok {
+		t.Fatalf("Finding: %v %v", ok, err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, want)
+	}
+	tx.Rollback()
 }
