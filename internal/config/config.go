@@ -29,6 +29,8 @@ type Config struct {
 	// Workers is how many objects are fetched and decoded at once.
 	Workers int
 	Log     Log
+	// Rules configures rule evaluation and alerting.
+	Rules Rules
 }
 
 // Output names the files alerts are written to.
@@ -145,6 +147,7 @@ func Default() Config {
 		Output:  Output{ArchivesPath: DefaultArchivesPath, AlertsPath: DefaultAlertsPath},
 		Workers: DefaultWorkers,
 		Log:     Log{Level: slog.LevelInfo},
+		Rules:   defaultRules(),
 	}
 }
 

@@ -64,6 +64,7 @@ func TestDefaults(t *testing.T) {
 		Output:  Output{ArchivesPath: "dutywatch-data/archives.json", AlertsPath: "dutywatch-data/alerts.json"},
 		Workers: 4,
 		Log:     Log{Level: slog.LevelInfo},
+		Rules:   Rules{Mode: RulesDefault, LogAlertLevel: 3, UpdatePolicy: "changes"},
 	}
 	if d := diffConfig(c, want); d != "" {
 		t.Error(d)
@@ -177,6 +178,7 @@ func TestYAMLOnlyOptions(t *testing.T) {
 		Output:  Output{AlertsPath: "/var/log/dutywatch/alerts.json"},
 		Workers: 16,
 		Log:     Log{Level: slog.LevelDebug},
+		Rules:   defaultRules(),
 	}
 	if d := diffConfig(c, want); d != "" {
 		t.Error(d)
@@ -297,5 +299,29 @@ func TestLoadMissingFile(t *testing.T) {
 	_, _, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
 	if err == nil || !strings.Contains(err.Error(), "read config") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRulesSection(t *testing.T) {
+	good := "sources: []\nrules:\n  mode: wazuh\n  files: [/var/ossec/ruleset/rules/0350-amazon_rules.xml]\n  lists: {etc/lists/x: /tmp/x}\n  log_alert_level: 5\n  update_policy: escalations\n  alert_samples: true\n"
+	c, _, err := Parse("r.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Rules{Mode: RulesWazuh, Files: []string{"/var/ossec/ruleset/rules/0350-amazon_rules.xml"}, Lists: map[string]string{"etc/lists/x": "/tmp/x"},
+		LogAlertLevel: 5, UpdatePolicy: "escalations", AlertSamples: true}
+	if !reflect.DeepEqual(c.Rules, want) {
+		t.Errorf("rules = %+v; want %+v", c.Rules, want)
+	}
+	for in, wantErr := range map[string]string{
+		"rules:\n  mode: fancy\n":              "r.yaml:2: mode: invalid mode",
+		"rules:\n  mode: wazuh\n":              "mode wazuh needs the Wazuh rule files",
+		"rules:\n  update_policy: sometimes\n": "r.yaml:2: update_policy: invalid policy",
+		"rules:\n  log_alert_level: 99\n":      "r.yaml:2: log_alert_level: invalid level",
+		"rules:\n  colour: red\n":              `r.yaml:2: unknown field "colour"`,
+	} {
+		if _, _, err := Parse("r.yaml", []byte(in)); err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Errorf("Parse(%q) error = %v; want %q", in, err, wantErr)
+		}
 	}
 }

@@ -18,6 +18,7 @@ type (
 		Output  yamlOutput   `yaml:"output"`
 		Workers int          `yaml:"workers"`
 		Log     yamlLog      `yaml:"log"`
+		Rules   yamlRules    `yaml:"rules"`
 	}
 	yamlOutput struct {
 		ArchivesPath string `yaml:"archives_path"`
@@ -80,6 +81,7 @@ func (c Config) MarshalYAML() ([]byte, error) {
 		Output:  yamlOutput{ArchivesPath: c.Output.ArchivesPath, AlertsPath: c.Output.AlertsPath},
 		Workers: c.Workers,
 		Log:     yamlLog{Level: strings.ToLower(c.Log.Level.String())},
+		Rules:   marshalRules(c.Rules),
 	}
 	for _, s := range c.Sources {
 		f.Sources = append(f.Sources, marshalSource(s))

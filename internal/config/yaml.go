@@ -84,6 +84,8 @@ func (r *reader) yamlConfig(root *yaml.Node) (Config, error) {
 			err = r.yamlOutput(&cfg.Output, p.val)
 		case "log":
 			err = r.yamlLog(&cfg.Log, p.val)
+		case "rules":
+			err = r.yamlRules(&cfg.Rules, p.val)
 		default:
 			if strings.HasPrefix(p.key, "x-") {
 				continue // an extension field, e.g. to hold anchors
