@@ -43,7 +43,7 @@ func benchPipeline(b *testing.B, newSource func(st *store.Store) source.Source, 
 		}
 		cfg := DefaultConfig()
 		cfg.SpoolDir = dir
-		p := New(cfg, st, archives, slog.New(slog.DiscardHandler), nil)
+		p := New(cfg, st, archives, nil, slog.New(slog.DiscardHandler), nil)
 		src := newSource(st)
 		b.StartTimer()
 		began := time.Now()

@@ -81,21 +81,24 @@ type Pipeline struct {
 	log     *slog.Logger
 	metrics *Metrics
 
-	// commitMu serializes commits of concurrent polls, and guards archive.
+	// commitMu serializes commits of concurrent polls, and guards archive
+	// and alerter.
 	commitMu sync.Mutex
 	archive  *jsonl.File
+	alerter  *Alerter
 }
 
 // New returns a Pipeline writing to archive (opened at the store's committed
 // offset) and st.
-func New(cfg Config, st *store.Store, archives *jsonl.File, log *slog.Logger, m *Metrics) *Pipeline {
+// alerter may be nil: then no rules run and no alerts are written.
+func New(cfg Config, st *store.Store, archives *jsonl.File, alerter *Alerter, log *slog.Logger, m *Metrics) *Pipeline {
 	if cfg.Workers < 1 {
 		cfg.Workers = 1
 	}
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	return &Pipeline{cfg: cfg, store: st, archive: archives, format: archive.NewFormatter(cfg.Host), log: log, metrics: m}
+	return &Pipeline{cfg: cfg, store: st, archive: archives, alerter: alerter, format: archive.NewFormatter(cfg.Host), log: log, metrics: m}
 }
 
 // OpenArchive opens the archives file at the offset st has committed.
@@ -113,6 +116,7 @@ type Stats struct {
 	Records, Events, Skipped      int64
 	Discarded, BadRecords         int64
 	BytesRead, BytesDecoded       int64
+	Alerts                        AlertStats
 }
 
 func (s *Stats) add(r *result) {
@@ -123,6 +127,7 @@ func (s *Stats) add(r *result) {
 	s.BadRecords += r.badRecords
 	s.BytesRead += r.bytesRead
 	s.BytesDecoded += r.bytesDecoded
+	s.Alerts.add(r.alerts)
 }
 
 // ErrStopped is returned by Poll when a source stopped at a bad object
@@ -186,7 +191,7 @@ func (p *Pipeline) poll(ctx context.Context, src source.Source, opt SourceOption
 		stopListing()
 	}
 	for r := range results {
-		r.out.Close()
+		r.close()
 	}
 	wg.Wait()
 	if err == nil && listErr != nil && ctx.Err() == nil {

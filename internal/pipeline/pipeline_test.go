@@ -119,6 +119,7 @@ type harness struct {
 	store   *store.Store
 	src     *fakeSource
 	archive string
+	alerter *Alerter
 }
 
 func newHarness(t *testing.T, objects map[string][]byte) *harness {
@@ -146,7 +147,7 @@ func (h *harness) poll(ctx context.Context, opt SourceOptions) (Stats, error) {
 	cfg.RetryBackoff = time.Millisecond
 	cfg.SpoolBytes = 512 // exercise spilling to a file
 	cfg.SpoolDir = h.dir
-	p := New(cfg, h.store, archives, slog.New(slog.DiscardHandler), nil)
+	p := New(cfg, h.store, archives, h.alerter, slog.New(slog.DiscardHandler), nil)
 	return p.Poll(ctx, h.src, opt)
 }
 

@@ -32,9 +32,11 @@ const (
 
 // result is one processed object, waiting for the sequencer.
 type result struct {
-	seq  int
-	obj  source.Object
-	out  *spool
+	seq int
+	obj source.Object
+	out *spool
+	// rin holds the rule input (see ruleinput.go) when alerting is on.
+	rin  *spool
 	kind failKind
 	err  error
 
@@ -42,6 +44,7 @@ type result struct {
 	discarded, badRecords    int64
 	bytesRead, bytesDecoded  int64
 	compression              decode.Compression
+	alerts                   AlertStats
 }
 
 // process reads one object, retrying fetch failures that are transient.
@@ -52,7 +55,7 @@ func (p *Pipeline) process(ctx context.Context, src source.Source, opt SourceOpt
 		if r.kind != failFetch || !errors.Is(r.err, source.ErrTransient) || attempt >= p.cfg.FetchRetries {
 			return r
 		}
-		r.out.Close()
+		r.close()
 		// Full jitter keeps many workers from retrying in step.
 		wait := backoff/2 + rand.N(backoff/2+1)
 		backoff *= 2
@@ -69,6 +72,9 @@ func (p *Pipeline) process(ctx context.Context, src source.Source, opt SourceOpt
 func (p *Pipeline) processOnce(ctx context.Context, src source.Source, opt SourceOptions, j job) *result {
 	o := j.obj
 	r := &result{seq: j.seq, obj: o, out: newSpool(p.cfg.SpoolDir, p.cfg.SpoolBytes)}
+	if p.alerter != nil {
+		r.rin = newSpool(p.cfg.SpoolDir, p.cfg.SpoolBytes)
+	}
 	body, err := src.Open(ctx, o)
 	if err != nil {
 		r.fail(ctx, failFetch, fmt.Errorf("open %s: %w", o.URI(), err))
@@ -81,15 +87,15 @@ func (p *Pipeline) processOnce(ctx context.Context, src source.Source, opt Sourc
 
 	info := finding.LogInfo{AccountAlias: opt.AccountAlias, LogFile: o.Key, S3Bucket: o.Bucket}
 	now := time.Now()
-	var line []byte
+	var line, rec, derived []byte
 	var firstBad error
 	for dec.Next() {
-		rec := dec.Record()
+		record := dec.Record()
 		r.records++
-		parsed, err := finding.Parse(rec.Data)
+		parsed, err := finding.Parse(record.Data)
 		if err != nil {
 			r.badRecords++
-			bad := &decode.Error{Key: o.URI(), Offset: rec.Offset, Err: err}
+			bad := &decode.Error{Key: o.URI(), Offset: record.Offset, Err: err}
 			if !opt.SkipOnError {
 				r.fail(ctx, failData, bad)
 				return r
@@ -108,16 +114,33 @@ func (p *Pipeline) processOnce(ctx context.Context, src source.Source, opt Sourc
 			r.discarded++
 			continue
 		}
+		if r.rin != nil {
+			if _, err := r.rin.Write(appendFindingRecord(rec[:0], versionOf(f))); err != nil {
+				r.fail(ctx, failFetch, err)
+				return r
+			}
+		}
 		index := 0
 		err = f.WazuhEvents(info, func(ev []byte) error {
-			id := archive.EventID(o.Bucket, o.Key, rec.Offset, index)
-			index++
+			id := archive.EventID(o.Bucket, o.Key, record.Offset, index)
 			line = p.format.Append(line[:0], id, now, ev)
-			_, err := r.out.Write(line)
-			return err
+			if _, err := r.out.Write(line); err != nil {
+				return err
+			}
+			if r.rin != nil {
+				if p.alerter.derived {
+					derived = f.WithDerived(derived[:0], ev, index)
+					ev = derived
+				}
+				if _, err := r.rin.Write(appendEventRecord(rec[:0], id, ev)); err != nil {
+					return err
+				}
+			}
+			index++
+			return nil
 		})
 		if err != nil {
-			r.fail(ctx, failData, &decode.Error{Key: o.URI(), Offset: rec.Offset, Err: err})
+			r.fail(ctx, failData, &decode.Error{Key: o.URI(), Offset: record.Offset, Err: err})
 			return r
 		}
 		r.events += int64(index)
@@ -135,6 +158,14 @@ func (p *Pipeline) processOnce(ctx context.Context, src source.Source, opt Sourc
 		r.kind, r.err = failData, fmt.Errorf("%w (and %d bad records in all)", firstBad, r.badRecords)
 	}
 	return r
+}
+
+// close releases the result's spools.
+func (r *result) close() {
+	r.out.Close()
+	if r.rin != nil {
+		r.rin.Close()
+	}
 }
 
 // fail records why the object failed; a cancellation wins over the error

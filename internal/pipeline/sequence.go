@@ -43,7 +43,7 @@ func (p *Pipeline) sequence(ctx context.Context, src source.Source, results <-ch
 
 func closeAll(waiting map[int]*result) {
 	for _, r := range waiting {
-		r.out.Close()
+		r.close()
 	}
 }
 
@@ -57,7 +57,7 @@ func (p *Pipeline) commitBatch(ctx context.Context, src source.Source, batch []*
 	}
 	defer func() {
 		for _, r := range batch {
-			r.out.Close()
+			r.close()
 		}
 	}()
 	var stop error
@@ -77,6 +77,10 @@ func (p *Pipeline) commitBatch(ctx context.Context, src source.Source, batch []*
 	// commits, so the transaction is never split by a signal.
 	ctx = context.WithoutCancel(ctx)
 	start := p.archive.Size()
+	var alertsStart int64
+	if p.alerter != nil {
+		alertsStart = p.alerter.out.Size()
+	}
 	tx, err := p.store.Begin(ctx)
 	if err != nil {
 		return err
@@ -87,6 +91,11 @@ func (p *Pipeline) commitBatch(ctx context.Context, src source.Source, batch []*
 			tx.Rollback()
 			if rerr := p.archive.Rewind(start); rerr != nil {
 				err = errors.Join(err, rerr)
+			}
+			if p.alerter != nil {
+				if rerr := p.alerter.out.Rewind(alertsStart); rerr != nil {
+					err = errors.Join(err, rerr)
+				}
 			}
 		}
 	}()
@@ -106,6 +115,15 @@ func (p *Pipeline) commitBatch(ctx context.Context, src source.Source, batch []*
 	}
 	if err := tx.SetSinkOffset(ctx, ArchiveSink, offset); err != nil {
 		return err
+	}
+	if p.alerter != nil {
+		alertsOffset, err := p.alerter.out.Sync()
+		if err != nil {
+			return err
+		}
+		if err := tx.SetSinkOffset(ctx, AlertSink, alertsOffset); err != nil {
+			return err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return err
@@ -147,6 +165,15 @@ func (p *Pipeline) stage(ctx context.Context, tx *store.Tx, r *result, opt Sourc
 		}
 		if _, err := p.archive.ReadFrom(rd); err != nil {
 			return false, err
+		}
+	}
+	if r.rin != nil && r.rin.Len() > 0 {
+		rd, err := r.rin.Reader()
+		if err != nil {
+			return false, err
+		}
+		if err := p.alerter.stage(ctx, tx, rd, &r.alerts); err != nil {
+			return false, fmt.Errorf("alert on %s: %w", r.obj.URI(), err)
 		}
 	}
 	err := tx.MarkDone(ctx, store.Done{Object: r.obj, Records: r.records, Events: r.events, Partial: r.kind == failData})

@@ -1,0 +1,185 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/dutywatch/dutywatch/internal/alert"
+	"github.com/dutywatch/dutywatch/internal/dedup"
+	"github.com/dutywatch/dutywatch/internal/rules"
+	"github.com/dutywatch/dutywatch/internal/sink/jsonl"
+	"github.com/dutywatch/dutywatch/internal/store"
+)
+
+// AlertSink is the name under which the alerts file's offset is stored.
+const AlertSink = "alerts"
+
+// Alerter evaluates rules on committed events, applies the finding-update
+// policy and writes alerts.json. It runs in the sequencer, in commit order,
+// because rule correlation, firedtimes and the update policy depend on the
+// order of events; workers only prepare its input.
+//
+// Time: rules see the event clock — each finding's updatedAt, never moving
+// backwards — rather than the wall clock, so that a backfill of months
+// correlates the way live data would.
+type Alerter struct {
+	rules   *rules.Ruleset
+	state   *rules.State
+	opt     dedup.Options
+	derived bool
+	format  *alert.Formatter
+	out     *jsonl.File
+	log     *slog.Logger
+	clock   time.Time
+	line    []byte
+}
+
+// AlerterConfig configures an Alerter.
+type AlerterConfig struct {
+	Rules *rules.Ruleset
+	// Derived adds the "dutywatch" object of derived fields to each event
+	// the rules read (dutywatch's own ruleset needs it; Wazuh's does not).
+	Derived bool
+	Dedup   dedup.Options
+	Host    string
+}
+
+// NewAlerter returns an Alerter writing to out, opened at the store's
+// committed offset for AlertSink (see OpenAlerts).
+func NewAlerter(cfg AlerterConfig, out *jsonl.File, log *slog.Logger) *Alerter {
+	return &Alerter{rules: cfg.Rules, state: cfg.Rules.NewState(), opt: cfg.Dedup, derived: cfg.Derived,
+		format: alert.NewFormatter(cfg.Host), out: out, log: log}
+}
+
+// OpenAlerts opens the alerts file at the offset st has committed.
+func OpenAlerts(ctx context.Context, st *store.Store, path string) (*jsonl.File, error) {
+	off, err := st.SinkOffset(ctx, AlertSink)
+	if err != nil {
+		return nil, err
+	}
+	return jsonl.Open(path, off)
+}
+
+// AlertStats counts what the Alerter did.
+type AlertStats struct {
+	Alerts   int64
+	ByLevel  map[int]int64
+	Stale    int64 // finding versions already seen
+	Updates  int64 // newer versions that did not alert
+	Findings int64 // finding versions read
+}
+
+func (s *AlertStats) add(o AlertStats) {
+	s.Alerts += o.Alerts
+	s.Stale += o.Stale
+	s.Updates += o.Updates
+	s.Findings += o.Findings
+	for l, n := range o.ByLevel {
+		if s.ByLevel == nil {
+			s.ByLevel = map[int]int64{}
+		}
+		s.ByLevel[l] += n
+	}
+}
+
+// stage reads one object's rule input, writes its alerts to the alerts file
+// and its finding versions to tx.
+func (a *Alerter) stage(ctx context.Context, tx *store.Tx, in io.Reader, stats *AlertStats) error {
+	rr := newRecordReader(in)
+	var v findingVersion
+	var decision dedup.Decision
+	var stored store.Finding
+	haveFinding := false
+	flush := func() error {
+		if !haveFinding || decision.Outcome == dedup.Stale {
+			return nil
+		}
+		return tx.PutFinding(ctx, stored)
+	}
+	for {
+		kind, id, event, err := rr.next(&v)
+		if errors.Is(err, io.EOF) {
+			return flush()
+		}
+		if err != nil {
+			return err
+		}
+		if kind == recFinding {
+			if err := flush(); err != nil {
+				return err
+			}
+			stats.Findings++
+			decision, stored, err = a.decide(ctx, tx, v)
+			if err != nil {
+				return err
+			}
+			haveFinding = true
+			switch decision.Outcome {
+			case dedup.Stale:
+				stats.Stale++
+			case dedup.Update:
+				stats.Updates++
+			}
+			if t := v.version.UpdatedAt; t.After(a.clock) {
+				a.clock = t
+			}
+			continue
+		}
+		if decision.Outcome == dedup.Stale {
+			continue // a duplicate delivery: already evaluated once
+		}
+		ev, err := rules.DecodeJSON(event)
+		if err != nil {
+			return fmt.Errorf("decode event %s for rules: %w", id, err)
+		}
+		ev.Location = "Wazuh-AWS"
+		m := a.state.Eval(ev, a.clock, nil)
+		if m == nil || !m.Alert {
+			continue
+		}
+		// A correlation alert is a new signal even on a finding update.
+		if decision.Outcome != dedup.Alert && m.Frequency == 0 {
+			continue
+		}
+		alertID := alert.ID(id, m.Rule.ID)
+		a.line = a.format.Append(a.line[:0], alertID, time.Now(), m, event)
+		if _, err := a.out.Write(a.line); err != nil {
+			return err
+		}
+		stats.Alerts++
+		if stats.ByLevel == nil {
+			stats.ByLevel = map[int]int64{}
+		}
+		stats.ByLevel[m.Rule.Level]++
+		if stored.AlertID == "" || decision.Outcome == dedup.Alert {
+			stored.AlertID = alertID
+		}
+		stored.Alerts++
+	}
+}
+
+// decide applies the update policy to v against the stored finding.
+func (a *Alerter) decide(ctx context.Context, tx *store.Tx, v findingVersion) (dedup.Decision, store.Finding, error) {
+	prev, ok, err := tx.Finding(ctx, v.key)
+	if err != nil {
+		return dedup.Decision{}, store.Finding{}, err
+	}
+	var prevState *dedup.State
+	now := time.Now().UTC()
+	if ok {
+		prevState = &prev.State
+	} else {
+		prev = store.Finding{Key: v.key, FirstSeen: now}
+	}
+	d, next := dedup.Decide(prevState, v.version, a.opt)
+	prev.ID, prev.Type, prev.Title, prev.Account, prev.Region, prev.Instance = v.id, v.typ, v.title, v.account, v.region, v.instance
+	prev.State, prev.LastSeen, prev.Raw = next, now, v.raw
+	if d.Outcome == dedup.Alert {
+		prev.AlertID = "" // set by the version's first alert
+	}
+	return d, prev, nil
+}

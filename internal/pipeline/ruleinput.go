@@ -1,0 +1,161 @@
+package pipeline
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/dutywatch/dutywatch/internal/dedup"
+	"github.com/dutywatch/dutywatch/internal/finding"
+)
+
+// Workers hand the sequencer what rule evaluation needs through a spool of
+// records: one 'F' record per finding version (what the update policy and
+// the findings table need), followed by one 'E' record per event of it (the
+// event id and the JSON the rules read). Fields are length-prefixed, so no
+// value needs escaping, and the sequencer never parses a finding twice.
+const (
+	recFinding = 'F'
+	recEvent   = 'E'
+)
+
+// findingVersion is what an 'F' record carries.
+type findingVersion struct {
+	key, id, typ, title       string
+	account, region, instance string
+	version                   dedup.Version
+	raw                       []byte
+}
+
+func versionOf(f *finding.Finding) findingVersion {
+	key := f.ARN
+	if key == "" {
+		key = f.AccountID + "/" + f.Region + "/" + f.ID
+	}
+	actor := f.UserName
+	if len(f.RemoteIPs) > 0 {
+		actor = f.RemoteIPs[0].IP
+	}
+	resource := f.InstanceID
+	if resource == "" {
+		resource = f.AccessKeyID
+	}
+	if resource == "" {
+		resource = f.ResourceType
+	}
+	return findingVersion{
+		key: key, id: f.ID, typ: f.Type, title: f.Title, account: f.AccountID, region: f.Region, instance: f.InstanceID,
+		version: dedup.Version{Severity: f.Severity, UpdatedAt: f.UpdatedAt, Count: f.Count, Actor: actor,
+			Resource: resource, Sample: f.Sample, Archived: f.Archived},
+		raw: f.Raw,
+	}
+}
+
+func appendBytes(dst, b []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(b)))
+	return append(dst, b...)
+}
+
+func appendStr(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func appendFindingRecord(dst []byte, v findingVersion) []byte {
+	dst = append(dst, recFinding)
+	for _, s := range []string{v.key, v.id, v.typ, v.title, v.account, v.region, v.instance, v.version.Actor, v.version.Resource} {
+		dst = appendStr(dst, s)
+	}
+	dst = binary.AppendUvarint(dst, math.Float64bits(v.version.Severity))
+	dst = binary.AppendVarint(dst, v.version.UpdatedAt.UnixMilli())
+	dst = binary.AppendVarint(dst, v.version.Count)
+	var flags uint64
+	if v.version.Sample {
+		flags |= 1
+	}
+	if v.version.Archived {
+		flags |= 2
+	}
+	dst = binary.AppendUvarint(dst, flags)
+	return appendBytes(dst, v.raw)
+}
+
+func appendEventRecord(dst []byte, id string, event []byte) []byte {
+	dst = append(dst, recEvent)
+	dst = appendStr(dst, id)
+	return appendBytes(dst, event)
+}
+
+// recordReader reads the records of a rule-input spool.
+type recordReader struct {
+	r   *bufio.Reader
+	buf []byte
+}
+
+func newRecordReader(r io.Reader) *recordReader {
+	return &recordReader{r: bufio.NewReaderSize(r, 64<<10)}
+}
+
+var errBadRecord = errors.New("corrupt rule-input record")
+
+func (rr *recordReader) bytes() ([]byte, error) {
+	n, err := binary.ReadUvarint(rr.r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errBadRecord, err)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(rr.r, b); err != nil {
+		return nil, fmt.Errorf("%w: %w", errBadRecord, err)
+	}
+	return b, nil
+}
+
+func (rr *recordReader) str() (string, error) {
+	b, err := rr.bytes()
+	return string(b), err
+}
+
+// next reads one record: kind recFinding fills v, recEvent fills id and
+// event. It returns io.EOF at the end.
+func (rr *recordReader) next(v *findingVersion) (kind byte, id string, event []byte, err error) {
+	kind, err = rr.r.ReadByte()
+	if err != nil {
+		return 0, "", nil, err
+	}
+	switch kind {
+	case recEvent:
+		if id, err = rr.str(); err != nil {
+			return 0, "", nil, err
+		}
+		event, err = rr.bytes()
+		return kind, id, event, err
+	case recFinding:
+		for _, p := range []*string{&v.key, &v.id, &v.typ, &v.title, &v.account, &v.region, &v.instance, &v.version.Actor, &v.version.Resource} {
+			if *p, err = rr.str(); err != nil {
+				return 0, "", nil, err
+			}
+		}
+		var bits, flags uint64
+		var updated int64
+		if bits, err = binary.ReadUvarint(rr.r); err == nil {
+			if updated, err = binary.ReadVarint(rr.r); err == nil {
+				if v.version.Count, err = binary.ReadVarint(rr.r); err == nil {
+					flags, err = binary.ReadUvarint(rr.r)
+				}
+			}
+		}
+		if err != nil {
+			return 0, "", nil, fmt.Errorf("%w: %w", errBadRecord, err)
+		}
+		v.version.Severity = math.Float64frombits(bits)
+		v.version.UpdatedAt = time.UnixMilli(updated).UTC()
+		v.version.Sample, v.version.Archived = flags&1 != 0, flags&2 != 0
+		v.raw, err = rr.bytes()
+		return kind, "", nil, err
+	}
+	return 0, "", nil, fmt.Errorf("%w: kind %q", errBadRecord, kind)
+}
