@@ -95,6 +95,58 @@ var migrations = []string{
 	) WITHOUT ROWID;
 	CREATE INDEX findings_by_instance ON findings (instance_id, updated_at);
 	CREATE INDEX findings_by_type ON findings (type, updated_at);`,
+	`CREATE TABLE alerts (
+		id             TEXT PRIMARY KEY,
+		ts             INTEGER NOT NULL,
+		event_time     INTEGER NOT NULL,
+		rule_id        INTEGER NOT NULL,
+		level          INTEGER NOT NULL,
+		description    TEXT NOT NULL,
+		groups         TEXT NOT NULL,
+		mitre          TEXT NOT NULL,
+		finding_key    TEXT NOT NULL,
+		finding_id     TEXT NOT NULL,
+		type           TEXT NOT NULL,
+		title          TEXT NOT NULL,
+		severity       REAL NOT NULL,
+		account        TEXT NOT NULL,
+		region         TEXT NOT NULL,
+		instance_id    TEXT NOT NULL,
+		principal      TEXT NOT NULL,
+		remote_ip      TEXT NOT NULL,
+		remote_country TEXT NOT NULL,
+		remote_city    TEXT NOT NULL,
+		remote_asn     TEXT NOT NULL,
+		remote_org     TEXT NOT NULL,
+		lat            REAL,
+		lon            REAL,
+		local_port     INTEGER NOT NULL,
+		api            TEXT NOT NULL,
+		domain         TEXT NOT NULL,
+		count          INTEGER NOT NULL,
+		source         TEXT NOT NULL,
+		object         TEXT NOT NULL,
+		data           BLOB NOT NULL
+	);
+	CREATE INDEX alerts_by_time ON alerts (event_time);
+	CREATE INDEX alerts_by_level ON alerts (level, event_time);
+	CREATE INDEX alerts_by_type ON alerts (type, event_time);
+	CREATE INDEX alerts_by_instance ON alerts (instance_id, event_time);
+	CREATE INDEX alerts_by_remote_ip ON alerts (remote_ip, event_time);
+	CREATE INDEX alerts_by_rule ON alerts (rule_id, event_time);
+	CREATE INDEX alerts_by_finding ON alerts (finding_key);
+	CREATE VIRTUAL TABLE alerts_fts USING fts5 (
+		description, title, type, instance_id, principal, remote_ip, domain, api,
+		content = 'alerts', content_rowid = 'rowid', tokenize = "unicode61 tokenchars '.-_:/'"
+	);
+	CREATE TRIGGER alerts_fts_insert AFTER INSERT ON alerts BEGIN
+		INSERT INTO alerts_fts (rowid, description, title, type, instance_id, principal, remote_ip, domain, api)
+		VALUES (new.rowid, new.description, new.title, new.type, new.instance_id, new.principal, new.remote_ip, new.domain, new.api);
+	END;
+	CREATE TRIGGER alerts_fts_delete AFTER DELETE ON alerts BEGIN
+		INSERT INTO alerts_fts (alerts_fts, rowid, description, title, type, instance_id, principal, remote_ip, domain, api)
+		VALUES ('delete', old.rowid, old.description, old.title, old.type, old.instance_id, old.principal, old.remote_ip, old.domain, old.api);
+	END;`,
 }
 
 // Open opens (creating if needed) the store at path and applies migrations.

@@ -168,3 +168,34 @@ func TestFindingRoundTrip(t *testing.T) {
 	}
 	tx.Rollback()
 }
+
+func TestAlertsAreSearchable(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	tx, _ := s.Begin(ctx)
+	a := Alert{ID: "a1", Time: time.Now(), EventTime: time.Now(), RuleID: 100205, Level: 10,
+		Description: "SSH brute force against i-0abc from 198.51.100.7", Type: "UnauthorizedAccess:EC2/SSHBruteForce",
+		InstanceID: "i-0abc", RemoteIP: "198.51.100.7", Domain: "evil.example.com", HasGeo: true, Lat: 1, Lon: 2, Data: []byte(`{}`)}
+	for range 2 { // a replay changes nothing
+		if err := tx.PutAlert(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.UpdateAlertCount(ctx, "a1", 7); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`"198.51.100.7"`, `"i-0abc"`, `"evil.example.com"`, "brute"} {
+		var n int
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM alerts_fts WHERE alerts_fts MATCH ?`, q).Scan(&n); err != nil || n != 1 {
+			t.Errorf("search %s: %d rows, %v", q, n, err)
+		}
+	}
+	var count int64
+	s.db.QueryRowContext(ctx, `SELECT count FROM alerts WHERE id = 'a1'`).Scan(&count)
+	if count != 7 {
+		t.Errorf("count = %d; want 7", count)
+	}
+}

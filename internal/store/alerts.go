@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Alert is one stored alert: what the dashboard shows and searches, and
+// the event it was raised on (Data, the event JSON).
+type Alert struct {
+	ID string
+	// Time is when dutywatch raised the alert; EventTime the finding
+	// version's updatedAt, which the dashboard's time ranges use.
+	Time, EventTime time.Time
+	RuleID          int
+	Level           int
+	Description     string
+	Groups          []string
+	MITRE           []string
+	FindingKey      string
+	FindingID       string
+	Type            string
+	Title           string
+	Severity        float64
+	Account, Region string
+	InstanceID      string
+	Principal       string
+	RemoteIP        string
+	RemoteCountry   string
+	RemoteCity      string
+	RemoteASN       string
+	RemoteOrg       string
+	// HasGeo says whether Lat and Lon are known.
+	HasGeo    bool
+	Lat, Lon  float64
+	LocalPort int
+	// API is the AWS API called (API-call findings); Domain the domain
+	// looked up (DNS findings).
+	API, Domain string
+	Count       int64
+	// Source and Object name where the finding was read.
+	Source, Object string
+	Data           []byte
+}
+
+// PutAlert stores a. Storing the same alert id again changes nothing, so
+// replays are harmless.
+func (t *Tx) PutAlert(ctx context.Context, a Alert) error {
+	var lat, lon any
+	if a.HasGeo {
+		lat, lon = a.Lat, a.Lon
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO alerts (id, ts, event_time, rule_id, level, description, groups, mitre,
+		finding_key, finding_id, type, title, severity, account, region, instance_id, principal,
+		remote_ip, remote_country, remote_city, remote_asn, remote_org, lat, lon, local_port, api, domain, count,
+		source, object, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`,
+		a.ID, a.Time.UnixMilli(), a.EventTime.UnixMilli(), a.RuleID, a.Level, a.Description,
+		strings.Join(a.Groups, ","), strings.Join(a.MITRE, ","), a.FindingKey, a.FindingID, a.Type, a.Title, a.Severity,
+		a.Account, a.Region, a.InstanceID, a.Principal, a.RemoteIP, a.RemoteCountry, a.RemoteCity, a.RemoteASN,
+		a.RemoteOrg, lat, lon, a.LocalPort, a.API, a.Domain, a.Count, a.Source, a.Object, a.Data)
+	if err != nil {
+		return fmt.Errorf("store alert %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// UpdateAlertCount refreshes the count of the alert a finding update did
+// not re-raise, so the stored alert shows the finding's latest count ("one
+// alert per finding, updated in place").
+func (t *Tx) UpdateAlertCount(ctx context.Context, alertID string, count int64) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE alerts SET count = ? WHERE id = ? AND count < ?`, count, alertID, count)
+	if err != nil {
+		return fmt.Errorf("update alert %s: %w", alertID, err)
+	}
+	return nil
+}
