@@ -59,7 +59,7 @@ func (f *Finding) AppendDerived(dst []byte, index int) []byte {
 	}
 	dst = appendMember(dst, "principal", principal)
 	dst = appendMember(dst, "action_type", f.ActionType)
-	if ip, ok := f.actor(index); ok {
+	if ip, ok := f.Actor(index); ok {
 		dst = appendMember(dst, "remote_ip", ip.IP)
 		dst = appendMember(dst, "remote_country", ip.Country)
 		dst = appendMember(dst, "remote_city", ip.City)
@@ -79,9 +79,9 @@ func (f *Finding) AppendDerived(dst []byte, index int) []byte {
 	return append(dst, '}')
 }
 
-// actor is the remote party of the index-th event: the index-th probe
+// Actor is the remote party of the index-th event of f: the index-th probe
 // detail of a split port probe, else the first remote IP.
-func (f *Finding) actor(index int) (RemoteIP, bool) {
+func (f *Finding) Actor(index int) (RemoteIP, bool) {
 	if len(f.RemoteIPs) == 0 {
 		return RemoteIP{}, false
 	}

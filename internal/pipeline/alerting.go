@@ -10,8 +10,10 @@ import (
 
 	"github.com/dutywatch/dutywatch/internal/alert"
 	"github.com/dutywatch/dutywatch/internal/dedup"
+	"github.com/dutywatch/dutywatch/internal/finding"
 	"github.com/dutywatch/dutywatch/internal/rules"
 	"github.com/dutywatch/dutywatch/internal/sink/jsonl"
+	"github.com/dutywatch/dutywatch/internal/source"
 	"github.com/dutywatch/dutywatch/internal/store"
 )
 
@@ -87,10 +89,11 @@ func (s *AlertStats) add(o AlertStats) {
 }
 
 // stage reads one object's rule input, writes its alerts to the alerts file
-// and its finding versions to tx.
-func (a *Alerter) stage(ctx context.Context, tx *store.Tx, in io.Reader, stats *AlertStats) error {
+// and, with its finding versions, to tx.
+func (a *Alerter) stage(ctx context.Context, tx *store.Tx, obj source.Object, in io.Reader, stats *AlertStats) error {
 	rr := newRecordReader(in)
 	var v findingVersion
+	var actor finding.RemoteIP
 	var decision dedup.Decision
 	var stored store.Finding
 	haveFinding := false
@@ -101,7 +104,7 @@ func (a *Alerter) stage(ctx context.Context, tx *store.Tx, in io.Reader, stats *
 		return tx.PutFinding(ctx, stored)
 	}
 	for {
-		kind, id, event, err := rr.next(&v)
+		kind, id, event, err := rr.next(&v, &actor)
 		if errors.Is(err, io.EOF) {
 			return flush()
 		}
@@ -132,6 +135,12 @@ func (a *Alerter) stage(ctx context.Context, tx *store.Tx, in io.Reader, stats *
 		if decision.Outcome == dedup.Stale {
 			continue // a duplicate delivery: already evaluated once
 		}
+		if decision.Outcome == dedup.Update && stored.AlertID != "" {
+			// One alert per finding, updated in place.
+			if err := tx.UpdateAlertCount(ctx, stored.AlertID, v.version.Count); err != nil {
+				return err
+			}
+		}
 		ev, err := rules.DecodeJSON(event)
 		if err != nil {
 			return fmt.Errorf("decode event %s for rules: %w", id, err)
@@ -146,8 +155,12 @@ func (a *Alerter) stage(ctx context.Context, tx *store.Tx, in io.Reader, stats *
 			continue
 		}
 		alertID := alert.ID(id, m.Rule.ID)
-		a.line = a.format.Append(a.line[:0], alertID, time.Now(), m, event)
+		now := time.Now()
+		a.line = a.format.Append(a.line[:0], alertID, now, m, event)
 		if _, err := a.out.Write(a.line); err != nil {
+			return err
+		}
+		if err := tx.PutAlert(ctx, a.row(alertID, now, m, ev, &v, actor, obj, event)); err != nil {
 			return err
 		}
 		stats.Alerts++
@@ -159,6 +172,22 @@ func (a *Alerter) stage(ctx context.Context, tx *store.Tx, in io.Reader, stats *
 			stored.AlertID = alertID
 		}
 		stored.Alerts++
+	}
+}
+
+// row is the stored form of an alert.
+func (a *Alerter) row(id string, now time.Time, m *rules.Match, ev *rules.Event, v *findingVersion, actor finding.RemoteIP, obj source.Object, event []byte) store.Alert {
+	r := m.Rule
+	api, _ := ev.Get("aws.service.action.awsApiCallAction.api")
+	domain, _ := ev.Get("aws.service.action.dnsRequestAction.domain")
+	return store.Alert{
+		ID: id, Time: now, EventTime: v.version.UpdatedAt, RuleID: r.ID, Level: r.Level, Description: m.Description,
+		Groups: r.Groups, MITRE: r.MITRE.IDs, FindingKey: v.key, FindingID: v.id, Type: v.typ, Title: v.title,
+		Severity: v.version.Severity, Account: v.account, Region: v.region, InstanceID: v.instance,
+		Principal: v.principal, RemoteIP: actor.IP, RemoteCountry: actor.Country, RemoteCity: actor.City,
+		RemoteASN: actor.ASN, RemoteOrg: actor.ASNOrg, HasGeo: actor.Lat != 0 || actor.Lon != 0, Lat: actor.Lat, Lon: actor.Lon,
+		LocalPort: actor.LocalPort, API: api, Domain: domain, Count: v.version.Count, Source: obj.Source,
+		Object: obj.URI(), Data: append([]byte(nil), event...),
 	}
 }
 

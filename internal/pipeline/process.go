@@ -132,7 +132,8 @@ func (p *Pipeline) processOnce(ctx context.Context, src source.Source, opt Sourc
 					derived = f.WithDerived(derived[:0], ev, index)
 					ev = derived
 				}
-				if _, err := r.rin.Write(appendEventRecord(rec[:0], id, ev)); err != nil {
+				actor, _ := f.Actor(index)
+				if _, err := r.rin.Write(appendEventRecord(rec[:0], id, actor, ev)); err != nil {
 					return err
 				}
 			}

@@ -27,6 +27,7 @@ const (
 type findingVersion struct {
 	key, id, typ, title       string
 	account, region, instance string
+	principal                 string
 	version                   dedup.Version
 	raw                       []byte
 }
@@ -49,6 +50,7 @@ func versionOf(f *finding.Finding) findingVersion {
 	}
 	return findingVersion{
 		key: key, id: f.ID, typ: f.Type, title: f.Title, account: f.AccountID, region: f.Region, instance: f.InstanceID,
+		principal: firstOf(f.UserName, f.PrincipalID),
 		version: dedup.Version{Severity: f.Severity, UpdatedAt: f.UpdatedAt, Count: f.Count, Actor: actor,
 			Resource: resource, Sample: f.Sample, Archived: f.Archived},
 		raw: f.Raw,
@@ -67,7 +69,7 @@ func appendStr(dst []byte, s string) []byte {
 
 func appendFindingRecord(dst []byte, v findingVersion) []byte {
 	dst = append(dst, recFinding)
-	for _, s := range []string{v.key, v.id, v.typ, v.title, v.account, v.region, v.instance, v.version.Actor, v.version.Resource} {
+	for _, s := range []string{v.key, v.id, v.typ, v.title, v.account, v.region, v.instance, v.principal, v.version.Actor, v.version.Resource} {
 		dst = appendStr(dst, s)
 	}
 	dst = binary.AppendUvarint(dst, math.Float64bits(v.version.Severity))
@@ -84,10 +86,25 @@ func appendFindingRecord(dst []byte, v findingVersion) []byte {
 	return appendBytes(dst, v.raw)
 }
 
-func appendEventRecord(dst []byte, id string, event []byte) []byte {
+func appendEventRecord(dst []byte, id string, actor finding.RemoteIP, event []byte) []byte {
 	dst = append(dst, recEvent)
 	dst = appendStr(dst, id)
+	for _, s := range []string{actor.IP, actor.Country, actor.City, actor.ASN, firstOf(actor.ASNOrg, actor.Org, actor.ISP)} {
+		dst = appendStr(dst, s)
+	}
+	dst = binary.AppendUvarint(dst, math.Float64bits(actor.Lat))
+	dst = binary.AppendUvarint(dst, math.Float64bits(actor.Lon))
+	dst = binary.AppendVarint(dst, int64(actor.LocalPort))
 	return appendBytes(dst, event)
+}
+
+func firstOf(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // recordReader reads the records of a rule-input spool.
@@ -119,9 +136,9 @@ func (rr *recordReader) str() (string, error) {
 	return string(b), err
 }
 
-// next reads one record: kind recFinding fills v, recEvent fills id and
-// event. It returns io.EOF at the end.
-func (rr *recordReader) next(v *findingVersion) (kind byte, id string, event []byte, err error) {
+// next reads one record: kind recFinding fills v, recEvent fills id, the
+// actor and event. It returns io.EOF at the end.
+func (rr *recordReader) next(v *findingVersion, actor *finding.RemoteIP) (kind byte, id string, event []byte, err error) {
 	kind, err = rr.r.ReadByte()
 	if err != nil {
 		return 0, "", nil, err
@@ -131,10 +148,26 @@ func (rr *recordReader) next(v *findingVersion) (kind byte, id string, event []b
 		if id, err = rr.str(); err != nil {
 			return 0, "", nil, err
 		}
+		for _, p := range []*string{&actor.IP, &actor.Country, &actor.City, &actor.ASN, &actor.ASNOrg} {
+			if *p, err = rr.str(); err != nil {
+				return 0, "", nil, err
+			}
+		}
+		var lat, lon uint64
+		var port int64
+		if lat, err = binary.ReadUvarint(rr.r); err == nil {
+			if lon, err = binary.ReadUvarint(rr.r); err == nil {
+				port, err = binary.ReadVarint(rr.r)
+			}
+		}
+		if err != nil {
+			return 0, "", nil, fmt.Errorf("%w: %w", errBadRecord, err)
+		}
+		actor.Lat, actor.Lon, actor.LocalPort = math.Float64frombits(lat), math.Float64frombits(lon), int(port)
 		event, err = rr.bytes()
 		return kind, id, event, err
 	case recFinding:
-		for _, p := range []*string{&v.key, &v.id, &v.typ, &v.title, &v.account, &v.region, &v.instance, &v.version.Actor, &v.version.Resource} {
+		for _, p := range []*string{&v.key, &v.id, &v.typ, &v.title, &v.account, &v.region, &v.instance, &v.principal, &v.version.Actor, &v.version.Resource} {
 			if *p, err = rr.str(); err != nil {
 				return 0, "", nil, err
 			}
