@@ -66,6 +66,8 @@ func newRootCommand() *cobra.Command {
 		newDemoCommand(&g),
 		newConfigCommand(&g),
 		newGenerateCommand(&g),
+		newLogtestCommand(&g),
+		newRulesCommand(&g),
 		newVersionCommand(),
 	)
 	return root

@@ -56,6 +56,16 @@ func runPipeline(ctx context.Context, cfg config.Config, once bool, log *slog.Lo
 	}
 	defer archives.Close()
 
+	rs, err := loadRules(cfg.Rules, log)
+	if err != nil {
+		return err
+	}
+	alerts, err := pipeline.OpenAlerts(ctx, st, cfg.Output.AlertsPath)
+	if err != nil {
+		return err
+	}
+	defer alerts.Close()
+
 	sources, err := buildSources(ctx, cfg, st, log)
 	if err != nil {
 		return err
@@ -65,7 +75,12 @@ func runPipeline(ctx context.Context, cfg config.Config, once bool, log *slog.Lo
 	}
 	pcfg := pipeline.DefaultConfig()
 	pcfg.Workers = cfg.Workers
-	p := pipeline.New(pcfg, st, archives, log, nil)
+	acfg, err := alerterConfig(cfg, rs, pcfg.Host)
+	if err != nil {
+		return err
+	}
+	alerter := pipeline.NewAlerter(acfg, alerts, log)
+	p := pipeline.New(pcfg, st, archives, alerter, log, nil)
 	if !once {
 		return p.Run(ctx, sources)
 	}
@@ -82,8 +97,8 @@ func printStats(w io.Writer, stats map[string]pipeline.Stats) {
 	sort.Strings(names)
 	for _, n := range names {
 		s := stats[n]
-		fmt.Fprintf(w, "%s: %d objects done, %d failed (%d partial), %d records, %d events, %d skipped, %d discarded, %.1f MB read, %.1f MB decoded\n",
-			n, s.Done, s.Failed, s.Partial, s.Records, s.Events, s.Skipped, s.Discarded,
+		fmt.Fprintf(w, "%s: %d objects done, %d failed (%d partial), %d records, %d events, %d skipped, %d discarded, %d alerts, %.1f MB read, %.1f MB decoded\n",
+			n, s.Done, s.Failed, s.Partial, s.Records, s.Events, s.Skipped, s.Discarded, s.Alerts.Alerts,
 			float64(s.BytesRead)/1e6, float64(s.BytesDecoded)/1e6)
 	}
 }

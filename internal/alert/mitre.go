@@ -112,4 +112,27 @@ var techniqueByID = map[string]technique{
 	"T1620":     {"Reflective Code Loading", []string{"Defense Evasion"}},
 	"T1648":     {"Serverless Execution", []string{"Execution"}},
 	"T1651":     {"Cloud Administration Command", []string{"Execution"}},
+	"T1021.006": {"Windows Remote Management", []string{"Lateral Movement"}},
+	"T1053.007": {"Container Orchestration Job", []string{"Execution", "Persistence", "Privilege Escalation"}},
+	"T1055.008": {"Ptrace System Calls", []string{"Defense Evasion", "Privilege Escalation"}},
+	"T1055.009": {"Proc Memory", []string{"Defense Evasion", "Privilege Escalation"}},
+	"T1059.009": {"Cloud API", []string{"Execution"}},
+	"T1129":     {"Shared Modules", []string{"Execution"}},
+	"T1204.002": {"Malicious File", []string{"Execution"}},
+	"T1222":     {"File and Directory Permissions Modification", []string{"Defense Evasion"}},
+	"T1547.006": {"Kernel Modules and Extensions", []string{"Persistence", "Privilege Escalation"}},
+	"T1552.007": {"Container API", []string{"Credential Access"}},
+	"T1555.006": {"Cloud Secrets Management Stores", []string{"Credential Access"}},
+	"T1565.001": {"Stored Data Manipulation", []string{"Impact"}},
+	"T1588.002": {"Tool", []string{"Resource Development"}},
+	"T1608.001": {"Upload Malware", []string{"Resource Development"}},
+	"T1619":     {"Cloud Storage Object Discovery", []string{"Discovery"}},
+	"T1622":     {"Debugger Evasion", []string{"Defense Evasion", "Discovery"}},
+}
+
+// KnownTechnique reports whether id is in the ATT&CK table, i.e. whether
+// alerts will show it.
+func KnownTechnique(id string) bool {
+	_, ok := techniqueByID[id]
+	return ok
 }

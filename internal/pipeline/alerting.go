@@ -38,6 +38,7 @@ type Alerter struct {
 	log     *slog.Logger
 	clock   time.Time
 	line    []byte
+	decoder rules.DecodeOptions
 }
 
 // AlerterConfig configures an Alerter.
@@ -53,8 +54,15 @@ type AlerterConfig struct {
 // NewAlerter returns an Alerter writing to out, opened at the store's
 // committed offset for AlertSink (see OpenAlerts).
 func NewAlerter(cfg AlerterConfig, out *jsonl.File, log *slog.Logger) *Alerter {
-	return &Alerter{rules: cfg.Rules, state: cfg.Rules.NewState(), opt: cfg.Dedup, derived: cfg.Derived,
+	a := &Alerter{rules: cfg.Rules, state: cfg.Rules.NewState(), opt: cfg.Dedup, derived: cfg.Derived,
 		format: alert.NewFormatter(cfg.Host), out: out, log: log}
+	if cfg.Derived {
+		// The derived fields come last in the event; analysisd's cap of 256
+		// fields would drop them from the largest findings. Wazuh mode
+		// keeps the cap, as Wazuh does.
+		a.decoder.MaxFields = 4096
+	}
+	return a
 }
 
 // OpenAlerts opens the alerts file at the offset st has committed.
@@ -141,7 +149,7 @@ func (a *Alerter) stage(ctx context.Context, tx *store.Tx, obj source.Object, in
 				return err
 			}
 		}
-		ev, err := rules.DecodeJSON(event)
+		ev, err := a.decoder.DecodeJSON(event)
 		if err != nil {
 			return fmt.Errorf("decode event %s for rules: %w", id, err)
 		}

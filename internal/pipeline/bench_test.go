@@ -8,12 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dutywatch/dutywatch/internal/dedup"
 	"github.com/dutywatch/dutywatch/internal/generator"
 	"github.com/dutywatch/dutywatch/internal/source"
 	"github.com/dutywatch/dutywatch/internal/source/dir"
 	s3source "github.com/dutywatch/dutywatch/internal/source/s3"
 	"github.com/dutywatch/dutywatch/internal/store"
 	"github.com/dutywatch/dutywatch/internal/testenv"
+	"github.com/dutywatch/dutywatch/ruleset"
 )
 
 // benchCorpus is the generated corpus of the whole-pipeline benchmarks:
@@ -26,7 +28,7 @@ func benchCorpus() generator.Config {
 
 // benchPipeline runs one fresh poll of the corpus per iteration and reports
 // findings/s and MB/s (compressed and decompressed).
-func benchPipeline(b *testing.B, newSource func(st *store.Store) source.Source, sum generator.Summary) {
+func benchPipeline(b *testing.B, newSource func(st *store.Store) source.Source, sum generator.Summary, alerting bool) {
 	ctx := context.Background()
 	var stats Stats
 	var elapsed time.Duration
@@ -43,7 +45,20 @@ func benchPipeline(b *testing.B, newSource func(st *store.Store) source.Source, 
 		}
 		cfg := DefaultConfig()
 		cfg.SpoolDir = dir
-		p := New(cfg, st, archives, nil, slog.New(slog.DiscardHandler), nil)
+		var alerter *Alerter
+		if alerting {
+			rs, err := ruleset.New()
+			if err != nil {
+				b.Fatal(err)
+			}
+			out, err := OpenAlerts(ctx, st, filepath.Join(dir, "alerts.json"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer out.Close()
+			alerter = NewAlerter(AlerterConfig{Rules: rs, Derived: true, Dedup: dedup.Options{Policy: dedup.Changes}, Host: "bench"}, out, slog.New(slog.DiscardHandler))
+		}
+		p := New(cfg, st, archives, alerter, slog.New(slog.DiscardHandler), nil)
 		src := newSource(st)
 		b.StartTimer()
 		began := time.Now()
@@ -67,7 +82,10 @@ func benchPipeline(b *testing.B, newSource func(st *store.Store) source.Source, 
 	b.ReportMetric(float64(stats.BytesDecoded)*n/1e6/elapsed.Seconds(), "decodedMB/s")
 }
 
-func BenchmarkPipelineDir(b *testing.B) {
+func BenchmarkPipelineDir(b *testing.B)       { benchPipelineDir(b, false) }
+func BenchmarkPipelineDirAlerts(b *testing.B) { benchPipelineDir(b, true) }
+
+func benchPipelineDir(b *testing.B, alerting bool) {
 	root := b.TempDir()
 	sum, err := generator.Generate(context.Background(), benchCorpus(), &generator.DirWriter{Root: root})
 	if err != nil {
@@ -81,7 +99,7 @@ func BenchmarkPipelineDir(b *testing.B) {
 			b.Fatal(err)
 		}
 		return src
-	}, sum)
+	}, sum, alerting)
 }
 
 func BenchmarkPipelineS3(b *testing.B) {
@@ -100,5 +118,5 @@ func BenchmarkPipelineS3(b *testing.B) {
 			b.Fatal(fmt.Errorf("s3 source: %w", err))
 		}
 		return src
-	}, sum)
+	}, sum, false)
 }

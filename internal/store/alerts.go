@@ -52,12 +52,7 @@ func (t *Tx) PutAlert(ctx context.Context, a Alert) error {
 	if a.HasGeo {
 		lat, lon = a.Lat, a.Lon
 	}
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO alerts (id, ts, event_time, rule_id, level, description, groups, mitre,
-		finding_key, finding_id, type, title, severity, account, region, instance_id, principal,
-		remote_ip, remote_country, remote_city, remote_asn, remote_org, lat, lon, local_port, api, domain, count,
-		source, object, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO NOTHING`,
+	_, err := t.stmt(ctx, "putAlert").ExecContext(ctx,
 		a.ID, a.Time.UnixMilli(), a.EventTime.UnixMilli(), a.RuleID, a.Level, a.Description,
 		strings.Join(a.Groups, ","), strings.Join(a.MITRE, ","), a.FindingKey, a.FindingID, a.Type, a.Title, a.Severity,
 		a.Account, a.Region, a.InstanceID, a.Principal, a.RemoteIP, a.RemoteCountry, a.RemoteCity, a.RemoteASN,
@@ -72,7 +67,7 @@ func (t *Tx) PutAlert(ctx context.Context, a Alert) error {
 // not re-raise, so the stored alert shows the finding's latest count ("one
 // alert per finding, updated in place").
 func (t *Tx) UpdateAlertCount(ctx context.Context, alertID string, count int64) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE alerts SET count = ? WHERE id = ? AND count < ?`, count, alertID, count)
+	_, err := t.stmt(ctx, "updateAlertCount").ExecContext(ctx, count, alertID, count)
 	if err != nil {
 		return fmt.Errorf("update alert %s: %w", alertID, err)
 	}

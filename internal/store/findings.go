@@ -33,10 +33,7 @@ func (t *Tx) Finding(ctx context.Context, key string) (Finding, bool, error) {
 	f := Finding{Key: key}
 	l, a := &f.State.Latest, &f.State.Alerted
 	var updated, alertedUpdated, first, last int64
-	err := t.tx.QueryRowContext(ctx, `SELECT id, type, title, account, region, instance_id,
-		severity, count, updated_at, actor, resource, sample, archived,
-		alerted, alerted_severity, alerted_updated, alerted_count, alerted_actor, alerted_resource,
-		alert_id, alerts, first_seen, last_seen, raw FROM findings WHERE key = ?`, key).Scan(
+	err := t.stmt(ctx, "finding").QueryRowContext(ctx, key).Scan(
 		&f.ID, &f.Type, &f.Title, &f.Account, &f.Region, &f.Instance,
 		&l.Severity, &l.Count, &updated, &l.Actor, &l.Resource, &l.Sample, &l.Archived,
 		&f.State.HasAlerted, &a.Severity, &alertedUpdated, &a.Count, &a.Actor, &a.Resource,
@@ -55,19 +52,7 @@ func (t *Tx) Finding(ctx context.Context, key string) (Finding, bool, error) {
 // PutFinding stores f as the finding's latest version.
 func (t *Tx) PutFinding(ctx context.Context, f Finding) error {
 	l, a := f.State.Latest, f.State.Alerted
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO findings (key, id, type, title, account, region, instance_id,
-		severity, count, updated_at, actor, resource, sample, archived,
-		alerted, alerted_severity, alerted_updated, alerted_count, alerted_actor, alerted_resource,
-		alert_id, alerts, first_seen, last_seen, raw)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET id = excluded.id, type = excluded.type, title = excluded.title,
-			account = excluded.account, region = excluded.region, instance_id = excluded.instance_id,
-			severity = excluded.severity, count = excluded.count, updated_at = excluded.updated_at,
-			actor = excluded.actor, resource = excluded.resource, sample = excluded.sample, archived = excluded.archived,
-			alerted = excluded.alerted, alerted_severity = excluded.alerted_severity,
-			alerted_updated = excluded.alerted_updated, alerted_count = excluded.alerted_count,
-			alerted_actor = excluded.alerted_actor, alerted_resource = excluded.alerted_resource,
-			alert_id = excluded.alert_id, alerts = excluded.alerts, last_seen = excluded.last_seen, raw = excluded.raw`,
+	_, err := t.stmt(ctx, "putFinding").ExecContext(ctx,
 		f.Key, f.ID, f.Type, f.Title, f.Account, f.Region, f.Instance,
 		l.Severity, l.Count, l.UpdatedAt.UnixMilli(), l.Actor, l.Resource, l.Sample, l.Archived,
 		f.State.HasAlerted, a.Severity, a.UpdatedAt.UnixMilli(), a.Count, a.Actor, a.Resource,

@@ -12,8 +12,24 @@ import (
 // Tx is one state transaction. It must end in Commit or Rollback, is not
 // safe for concurrent use and must not be reused afterwards.
 type Tx struct {
-	tx  *sql.Tx
-	now time.Time
+	tx    *sql.Tx
+	now   time.Time
+	store *Store
+	// stmts are the store's prepared statements bound to tx, made on first use.
+	stmts map[string]*sql.Stmt
+}
+
+// stmt returns the prepared statement name bound to the transaction.
+func (t *Tx) stmt(ctx context.Context, name string) *sql.Stmt {
+	if st, ok := t.stmts[name]; ok {
+		return st
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	st := t.tx.StmtContext(ctx, t.store.stmts[name])
+	t.stmts[name] = st
+	return st
 }
 
 // Begin starts a write transaction.
@@ -22,7 +38,7 @@ func (s *Store) Begin(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin state transaction: %w", err)
 	}
-	return &Tx{tx: tx, now: time.Now()}, nil
+	return &Tx{tx: tx, now: time.Now(), store: s}, nil
 }
 
 // Done describes a processed object for MarkDone.
