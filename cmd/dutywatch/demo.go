@@ -110,53 +110,92 @@ func writeDemo(ctx context.Context, dir string, findings int, out io.Writer) (co
 	return cfg, nil
 }
 
-// summarize prints the events in the archive by finding type.
+// summarize prints the events and alerts the demo produced.
 func summarize(out io.Writer, cfg config.Config, took time.Duration) error {
-	f, err := os.Open(cfg.Output.ArchivesPath)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	byType := map[string]int{}
-	total := 0
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 64<<20)
-	for sc.Scan() {
-		var line struct {
+	events := map[string]int{}
+	total, err := countLines(cfg.Output.ArchivesPath, func(line []byte) error {
+		var l struct {
 			Data struct {
 				AWS struct {
 					Type string `json:"type"`
 				} `json:"aws"`
 			} `json:"data"`
 		}
-		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
-			return fmt.Errorf("read %s: %w", cfg.Output.ArchivesPath, err)
-		}
-		byType[line.Data.AWS.Type]++
-		total++
-	}
-	if err := sc.Err(); err != nil {
+		err := json.Unmarshal(line, &l)
+		events[l.Data.AWS.Type]++
+		return err
+	})
+	if err != nil {
 		return err
 	}
-	types := make([]string, 0, len(byType))
-	for t := range byType {
-		types = append(types, t)
-	}
-	sort.Slice(types, func(i, j int) bool {
-		if byType[types[i]] != byType[types[j]] {
-			return byType[types[i]] > byType[types[j]]
+	byLevel, byType := map[string]int{}, map[string]int{}
+	alerts, err := countLines(cfg.Output.AlertsPath, func(line []byte) error {
+		var l struct {
+			Rule struct {
+				Level int `json:"level"`
+			} `json:"rule"`
+			Data struct {
+				AWS struct {
+					Type string `json:"type"`
+				} `json:"aws"`
+			} `json:"data"`
 		}
-		return types[i] < types[j]
+		err := json.Unmarshal(line, &l)
+		byLevel[fmt.Sprintf("level %2d", l.Rule.Level)]++
+		byType[l.Data.AWS.Type]++
+		return err
 	})
-	fmt.Fprintf(out, "\n%d events of %d finding types in %s (%.0f events/s)\n", total, len(types),
-		took.Round(time.Millisecond), float64(total)/took.Seconds())
-	for i, t := range types {
-		if i == 15 {
-			fmt.Fprintf(out, "  ... and %d more types\n", len(types)-i)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\n%d events of %d finding types and %d alerts in %s\n", total, len(events), alerts, took.Round(time.Millisecond))
+	fmt.Fprintln(out, "\nAlerts by level:")
+	printCounts(out, byLevel, 16, false)
+	fmt.Fprintln(out, "\nAlerts by finding type:")
+	printCounts(out, byType, 15, true)
+	fmt.Fprintf(out, "\nEvents: %s\nAlerts: %s\nState:  %s\n", cfg.Output.ArchivesPath, cfg.Output.AlertsPath, cfg.State)
+	return nil
+}
+
+// countLines calls fn on each line of a JSON-lines file.
+func countLines(path string, fn func([]byte) error) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		if err := fn(sc.Bytes()); err != nil {
+			return n, fmt.Errorf("read %s line %d: %w", path, n+1, err)
+		}
+		n++
+	}
+	return n, sc.Err()
+}
+
+// printCounts prints at most limit counts, by count (byCount) or by label.
+func printCounts(out io.Writer, counts map[string]int, limit int, byCount bool) {
+	labels := make([]string, 0, len(counts))
+	for l := range counts {
+		labels = append(labels, l)
+	}
+	sort.Slice(labels, func(i, j int) bool {
+		if byCount && counts[labels[i]] != counts[labels[j]] {
+			return counts[labels[i]] > counts[labels[j]]
+		}
+		if byCount {
+			return labels[i] < labels[j]
+		}
+		return labels[i] > labels[j]
+	})
+	for i, l := range labels {
+		if i == limit {
+			fmt.Fprintf(out, "  ... and %d more\n", len(labels)-i)
 			break
 		}
-		fmt.Fprintf(out, "  %6d  %s\n", byType[t], t)
+		fmt.Fprintf(out, "  %6d  %s\n", counts[l], l)
 	}
-	fmt.Fprintf(out, "\nEvents: %s\nState:  %s\n", cfg.Output.ArchivesPath, cfg.State)
-	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/dutywatch/dutywatch/internal/alert"
@@ -39,6 +40,10 @@ type Alerter struct {
 	clock   time.Time
 	line    []byte
 	decoder rules.DecodeOptions
+	// correlated holds when each correlation alert (rule and subject)
+	// last fired, by the event clock, so that a correlation rule raises one
+	// alert per situation per timeframe instead of one per later event.
+	correlated map[string]time.Time
 }
 
 // AlerterConfig configures an Alerter.
@@ -162,6 +167,9 @@ func (a *Alerter) stage(ctx context.Context, tx *store.Tx, obj source.Object, in
 		if decision.Outcome != dedup.Alert && m.Frequency == 0 {
 			continue
 		}
+		if m.Frequency > 0 && a.repeated(m, v.instance) {
+			continue
+		}
 		alertID := alert.ID(id, m.Rule.ID)
 		now := time.Now()
 		a.line = a.format.Append(a.line[:0], alertID, now, m, event)
@@ -182,6 +190,39 @@ func (a *Alerter) stage(ctx context.Context, tx *store.Tx, obj source.Object, in
 		stored.Alerts++
 	}
 }
+
+// repeated reports whether the correlation alert m already fired for the
+// same situation within the rule's timeframe, and records it otherwise. The
+// situation is the rule and the finding's instance, or, for findings on no
+// instance, the rule and its description.
+func (a *Alerter) repeated(m *rules.Match, instance string) bool {
+	window := time.Duration(m.Rule.Timeframe) * time.Second
+	subject := instance
+	if subject == "" {
+		subject = m.Description
+	}
+	key := strconv.Itoa(m.Rule.ID) + "\x00" + subject
+	if last, ok := a.correlated[key]; ok && a.clock.Sub(last) < window {
+		return true
+	}
+	if a.correlated == nil {
+		a.correlated = map[string]time.Time{}
+	}
+	if len(a.correlated) >= maxCorrelated {
+		for k, t := range a.correlated {
+			if a.clock.Sub(t) >= window {
+				delete(a.correlated, k)
+			}
+		}
+	}
+	if len(a.correlated) < maxCorrelated {
+		a.correlated[key] = a.clock
+	}
+	return false
+}
+
+// maxCorrelated bounds the memory of repeated; past it, repeats alert.
+const maxCorrelated = 100000
 
 // row is the stored form of an alert.
 func (a *Alerter) row(id string, now time.Time, m *rules.Match, ev *rules.Event, v *findingVersion, actor finding.RemoteIP, obj source.Object, event []byte) store.Alert {

@@ -149,6 +149,9 @@ func TestCorrelationNeedsDistinctTypesOnOneInstance(t *testing.T) {
 		"a1": []byte(version("c1", "Backdoor:EC2/C&CActivity.B!DNS", "i-1", 8, 1)),
 		"a2": []byte(version("c2", "CryptoCurrency:EC2/BitcoinTool.B!DNS", "i-1", 8, 1)),
 		"a3": []byte(version("c3", "UnauthorizedAccess:EC2/TorClient", "i-1", 8, 1)),
+		// More types on i-1 in the same window: still one correlation alert.
+		"a4": []byte(version("c4", "Trojan:EC2/DropPoint", "i-1", 5, 1)),
+		"a5": []byte(version("c5", "Trojan:EC2/DNSDataExfiltration", "i-1", 8, 1)),
 		// i-2: one type, many findings; i-3/i-4/i-5: three types spread out.
 		"b1": []byte(version("d1", "Trojan:EC2/DropPoint", "i-2", 5, 1)),
 		"b2": []byte(version("d2", "Trojan:EC2/DropPoint", "i-2", 5, 1)),
