@@ -15,11 +15,15 @@ import (
 
 	"github.com/dutywatch/dutywatch/internal/config"
 	"github.com/dutywatch/dutywatch/internal/generator"
+	"github.com/dutywatch/dutywatch/internal/store"
+	"github.com/dutywatch/dutywatch/internal/web"
 )
 
 func newDemoCommand(g *globalFlags) *cobra.Command {
 	var dir string
 	var findings int
+	var noServe bool
+	var wf webFlags
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Generate realistic findings into a local bucket folder, ingest them and print a summary",
@@ -27,7 +31,8 @@ func newDemoCommand(g *globalFlags) *cobra.Command {
 (SSH and RDP brute force, API calls from an unusual network, port probes, backdoor/C&C, cryptocurrency,
 trojan, Tor and more) into a folder laid out like an S3 bucket, in both the Firehose layout (gzip, zip,
 Snappy, Hadoop-Snappy, plain) and the native export layout (two accounts, two regions), runs the
-pipeline over it exactly as 'run' would, and prints what it found.`,
+pipeline over it exactly as 'run' would, prints what it found, and serves the dashboard on the
+demo data (--no-serve to skip).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger()
@@ -44,14 +49,33 @@ pipeline over it exactly as 'run' would, and prints what it found.`,
 			if err != nil {
 				return err
 			}
+			var wcfg web.Config
+			if !noServe {
+				if wcfg, err = wf.config(); err != nil {
+					return err
+				}
+			}
 			start := time.Now()
-			if err := runPipeline(cmd.Context(), cfg, true, log, out); err != nil {
+			if err := runPipeline(cmd.Context(), cfg, true, nil, log, out); err != nil {
 				return err
 			}
-			took := time.Since(start)
-			return summarize(out, cfg, took)
+			if err := summarize(out, cfg, time.Since(start)); err != nil {
+				return err
+			}
+			if noServe {
+				return nil
+			}
+			st, err := store.Open(cmd.Context(), cfg.State)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			fmt.Fprintf(out, "\nDashboard: http://%s/  (Ctrl-C to stop)\n", wcfg.Addr)
+			return serveWeb(cmd.Context(), wcfg, st, log)
 		},
 	}
+	cmd.Flags().BoolVar(&noServe, "no-serve", false, "exit after the summary instead of serving the dashboard")
+	wf.register(cmd)
 	cmd.Flags().StringVar(&dir, "dir", "", "folder for the demo bucket, state and output (default: a new temporary folder)")
 	cmd.Flags().IntVar(&findings, "findings", 2000, "findings to generate in each of the demo's data sets")
 	return cmd

@@ -68,6 +68,7 @@ func newRootCommand() *cobra.Command {
 		newGenerateCommand(&g),
 		newLogtestCommand(&g),
 		newRulesCommand(&g),
+		newServeCommand(&g),
 		newVersionCommand(),
 	)
 	return root

@@ -7,16 +7,22 @@ import (
 	"log/slog"
 	"sort"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/dutywatch/dutywatch/internal/config"
 	"github.com/dutywatch/dutywatch/internal/pipeline"
 	"github.com/dutywatch/dutywatch/internal/store"
+	"github.com/dutywatch/dutywatch/internal/web"
 )
 
 func newRunCommand(g *globalFlags) *cobra.Command {
 	var configPath string
-	var once bool
+	var once, serve bool
+	var wf webFlags
 	cmd := &cobra.Command{
 		Use:   "run --config FILE",
 		Short: "Poll the configured sources on their schedule (or once) into archives.json",
@@ -33,18 +39,29 @@ func newRunCommand(g *globalFlags) *cobra.Command {
 			for _, w := range warnings {
 				log.Warn(w, "config", configPath)
 			}
-			return runPipeline(cmd.Context(), cfg, once, log, cmd.OutOrStdout())
+			var wcfg *web.Config
+			if serve {
+				c, err := wf.config()
+				if err != nil {
+					return err
+				}
+				wcfg = &c
+			}
+			return runPipeline(cmd.Context(), cfg, once, wcfg, log, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringVar(&configPath, "config", "dutywatch.yaml", "configuration file: dutywatch YAML or a Wazuh ossec.conf")
-	cmd.Flags().BoolVar(&once, "once", false, "poll every source one time and exit")
+	cmd.Flags().BoolVar(&once, "once", false, "poll every source one time and exit (with --serve: then keep serving)")
+	cmd.Flags().BoolVar(&serve, "serve", false, "also serve the web dashboard (see dutywatch serve --help)")
+	wf.register(cmd)
 	return cmd
 }
 
-// runPipeline opens the state and sinks of cfg and runs its sources.
-// Stop order: the sources' polls end first (their last commit included),
-// then the archive file, then the store.
-func runPipeline(ctx context.Context, cfg config.Config, once bool, log *slog.Logger, out io.Writer) error {
+// runPipeline opens the state and sinks of cfg and runs its sources, and
+// the dashboard when wcfg is not nil. Stop order: the sources' polls end
+// first (their last commit included) and the dashboard shuts down, then the
+// sink files, then the store.
+func runPipeline(ctx context.Context, cfg config.Config, once bool, wcfg *web.Config, log *slog.Logger, out io.Writer) error {
 	st, err := store.Open(ctx, cfg.State)
 	if err != nil {
 		return err
@@ -79,14 +96,28 @@ func runPipeline(ctx context.Context, cfg config.Config, once bool, log *slog.Lo
 	if err != nil {
 		return err
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	alerter := pipeline.NewAlerter(acfg, alerts, log)
-	p := pipeline.New(pcfg, st, archives, alerter, log, nil)
-	if !once {
-		return p.Run(ctx, sources)
+	p := pipeline.New(pcfg, st, archives, alerter, log, pipeline.NewMetrics(reg))
+
+	g, gctx := errgroup.WithContext(ctx)
+	if wcfg != nil {
+		wcfg.Metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+		g.Go(func() error { return serveWeb(gctx, *wcfg, st, log) })
 	}
-	stats, err := p.Once(ctx, sources)
-	printStats(out, stats)
-	return err
+	g.Go(func() error {
+		if !once {
+			return p.Run(gctx, sources)
+		}
+		stats, err := p.Once(gctx, sources)
+		printStats(out, stats)
+		if wcfg != nil && err == nil {
+			fmt.Fprintf(out, "Serving the dashboard on http://%s/ (Ctrl-C to stop)\n", wcfg.Addr)
+		}
+		return err
+	})
+	return g.Wait()
 }
 
 func printStats(w io.Writer, stats map[string]pipeline.Stats) {

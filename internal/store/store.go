@@ -150,6 +150,7 @@ var migrations = []string{
 		INSERT INTO alerts_fts (alerts_fts, rowid, description, title, type, instance_id, principal, remote_ip, domain, api)
 		VALUES ('delete', old.rowid, old.description, old.title, old.type, old.instance_id, old.principal, old.remote_ip, old.domain, old.api);
 	END;`,
+	migrationDashboard, // query_schema.go
 }
 
 // Open opens (creating if needed) the store at path and applies migrations.

@@ -1,0 +1,179 @@
+package store
+
+// The dashboard's counts come from rollup tables that triggers keep in step
+// with the alerts table, so the overview never scans a million alerts:
+//
+//   - alert_labels is a view listing, for every alert, the (dim, label)
+//     pairs the dashboard counts: its severity band, type, each rule group
+//     (once, without the generic ones), instance, remote IP, ASN, country,
+//     location and, for brute force, target port. It is the one place that
+//     says how an alert is labelled: the triggers, the backfill, and the
+//     queries for the minutes at a range's edges all read it.
+//   - alert_counts_5m (bands, groups, ports: the charts of short ranges),
+//     alert_counts_hour (every dim) and alert_counts_day (the top-N dims,
+//     label first, for exact per-label sums over long ranges) count alerts
+//     per bucket of event time; bucket is the bucket's first millisecond.
+//   - alert_counts_total counts every alert per top-N label, indexed by
+//     count: an upper bound that lets a top-N over a long range stop after
+//     looking at a few labels (see topLabels).
+//
+// Inserts, deletes and updates of labelled columns all go through the
+// triggers, so the counts are exact whatever writes the alerts.
+//
+// Frozen: migrationDashboard is a released migration. Change labels or
+// tables with a new migration that replaces the view and the triggers and
+// rebuilds the counts.
+
+// Dims of alert_labels.
+const (
+	dimBand     = 1
+	dimType     = 2
+	dimGroup    = 3
+	dimInstance = 4
+	dimRemoteIP = 5
+	dimASN      = 6
+	dimCountry  = 7
+	dimGeo      = 8
+	dimPort     = 9 // brute-force target port
+)
+
+// Bucket sizes of the rollup tables, in milliseconds.
+const (
+	span5m   = 5 * 60 * 1000
+	spanHour = 60 * 60 * 1000
+	spanDay  = 24 * spanHour
+)
+
+// migrationDashboard adds the rollups described above, fills them from the
+// stored alerts, and adds two partial covering indexes for the brute-force
+// and unusual-network pages (type is in them so that SQLite need not read
+// the table to check the index's condition).
+const migrationDashboard = `CREATE VIEW alert_labels (id, t, dim, label) AS
+	SELECT rowid, event_time, 1, CASE WHEN severity < 4 THEN 'low' WHEN severity < 7 THEN 'medium'
+		WHEN severity < 9 THEN 'high' ELSE 'critical' END FROM alerts
+	UNION ALL SELECT rowid, event_time, 2, type FROM alerts WHERE type != ''
+	UNION ALL SELECT DISTINCT a.rowid, a.event_time, 3, g.value FROM alerts AS a,
+		json_each(CASE WHEN json_valid('["' || replace(replace(replace(a.groups, '\', '\\'), '"', '\"'), ',', '","') || '"]')
+			THEN '["' || replace(replace(replace(a.groups, '\', '\\'), '"', '\"'), ',', '","') || '"]' ELSE '[]' END) AS g
+		WHERE g.value NOT IN ('', 'amazon', 'aws', 'guardduty', 'aws_guardduty')
+	UNION ALL SELECT rowid, event_time, 4, instance_id FROM alerts WHERE instance_id != ''
+	UNION ALL SELECT rowid, event_time, 5, remote_ip FROM alerts WHERE remote_ip != ''
+	UNION ALL SELECT rowid, event_time, 6, rtrim('AS' || remote_asn || ' ' || remote_org) FROM alerts WHERE remote_asn != ''
+	UNION ALL SELECT rowid, event_time, 7, remote_country FROM alerts WHERE remote_country != ''
+	UNION ALL SELECT rowid, event_time, 8, lat || char(31) || lon || char(31) || remote_country || char(31) || remote_city
+		FROM alerts WHERE lat IS NOT NULL AND lon IS NOT NULL
+	UNION ALL SELECT rowid, event_time, 9, CAST(local_port AS TEXT) FROM alerts WHERE type LIKE '%BruteForce%';
+CREATE TABLE alert_counts_5m (
+	dim    INTEGER NOT NULL,
+	bucket INTEGER NOT NULL,
+	label  TEXT NOT NULL,
+	n      INTEGER NOT NULL,
+	PRIMARY KEY (dim, bucket, label)
+) WITHOUT ROWID;
+CREATE TABLE alert_counts_hour (
+	dim    INTEGER NOT NULL,
+	bucket INTEGER NOT NULL,
+	label  TEXT NOT NULL,
+	n      INTEGER NOT NULL,
+	PRIMARY KEY (dim, bucket, label)
+) WITHOUT ROWID;
+CREATE TABLE alert_counts_day (
+	dim    INTEGER NOT NULL,
+	label  TEXT NOT NULL,
+	bucket INTEGER NOT NULL,
+	n      INTEGER NOT NULL,
+	PRIMARY KEY (dim, label, bucket)
+) WITHOUT ROWID;
+CREATE TABLE alert_counts_total (
+	dim   INTEGER NOT NULL,
+	label TEXT NOT NULL,
+	n     INTEGER NOT NULL,
+	PRIMARY KEY (dim, label)
+) WITHOUT ROWID;
+CREATE INDEX alert_counts_total_by_n ON alert_counts_total (dim, n DESC, label);
+CREATE TRIGGER alerts_counts_insert AFTER INSERT ON alerts BEGIN
+	INSERT INTO alert_counts_5m (dim, bucket, label, n)
+		SELECT dim, t - ((t % 300000) + 300000) % 300000, label, 1 FROM alert_labels
+		WHERE id = new.rowid AND dim IN (1, 3, 9) ON CONFLICT DO UPDATE SET n = n + 1;
+	INSERT INTO alert_counts_hour (dim, bucket, label, n)
+		SELECT dim, t - ((t % 3600000) + 3600000) % 3600000, label, 1 FROM alert_labels
+		WHERE id = new.rowid ON CONFLICT DO UPDATE SET n = n + 1;
+	INSERT INTO alert_counts_day (dim, label, bucket, n)
+		SELECT dim, label, t - ((t % 86400000) + 86400000) % 86400000, 1 FROM alert_labels
+		WHERE id = new.rowid AND dim IN (2, 4, 5, 6, 7, 8) ON CONFLICT DO UPDATE SET n = n + 1;
+	INSERT INTO alert_counts_total (dim, label, n)
+		SELECT dim, label, 1 FROM alert_labels
+		WHERE id = new.rowid AND dim IN (2, 4, 5, 6, 7, 8) ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER alerts_counts_delete BEFORE DELETE ON alerts BEGIN
+	UPDATE alert_counts_5m SET n = n - 1 WHERE (dim, bucket, label) IN (
+		SELECT dim, t - ((t % 300000) + 300000) % 300000, label FROM alert_labels WHERE id = old.rowid AND dim IN (1, 3, 9));
+	UPDATE alert_counts_hour SET n = n - 1 WHERE (dim, bucket, label) IN (
+		SELECT dim, t - ((t % 3600000) + 3600000) % 3600000, label FROM alert_labels WHERE id = old.rowid);
+	UPDATE alert_counts_day SET n = n - 1 WHERE (dim, label, bucket) IN (
+		SELECT dim, label, t - ((t % 86400000) + 86400000) % 86400000 FROM alert_labels
+		WHERE id = old.rowid AND dim IN (2, 4, 5, 6, 7, 8));
+	UPDATE alert_counts_total SET n = n - 1 WHERE (dim, label) IN (
+		SELECT dim, label FROM alert_labels WHERE id = old.rowid AND dim IN (2, 4, 5, 6, 7, 8));
+	DELETE FROM alert_counts_5m WHERE n <= 0 AND (dim, bucket, label) IN (
+		SELECT dim, t - ((t % 300000) + 300000) % 300000, label FROM alert_labels WHERE id = old.rowid AND dim IN (1, 3, 9));
+	DELETE FROM alert_counts_hour WHERE n <= 0 AND (dim, bucket, label) IN (
+		SELECT dim, t - ((t % 3600000) + 3600000) % 3600000, label FROM alert_labels WHERE id = old.rowid);
+	DELETE FROM alert_counts_day WHERE n <= 0 AND (dim, label, bucket) IN (
+		SELECT dim, label, t - ((t % 86400000) + 86400000) % 86400000 FROM alert_labels
+		WHERE id = old.rowid AND dim IN (2, 4, 5, 6, 7, 8));
+	DELETE FROM alert_counts_total WHERE n <= 0 AND (dim, label) IN (
+		SELECT dim, label FROM alert_labels WHERE id = old.rowid AND dim IN (2, 4, 5, 6, 7, 8));
+END;
+CREATE TRIGGER alerts_counts_update_old BEFORE UPDATE OF event_time, severity, type, groups, instance_id, remote_ip,
+		remote_asn, remote_org, remote_country, remote_city, lat, lon, local_port ON alerts BEGIN
+	UPDATE alert_counts_5m SET n = n - 1 WHERE (dim, bucket, label) IN (
+		SELECT dim, t - ((t % 300000) + 300000) % 300000, label FROM alert_labels WHERE id = old.rowid AND dim IN (1, 3, 9));
+	UPDATE alert_counts_hour SET n = n - 1 WHERE (dim, bucket, label) IN (
+		SELECT dim, t - ((t % 3600000) + 3600000) % 3600000, label FROM alert_labels WHERE id = old.rowid);
+	UPDATE alert_counts_day SET n = n - 1 WHERE (dim, label, bucket) IN (
+		SELECT dim, label, t - ((t % 86400000) + 86400000) % 86400000 FROM alert_labels
+		WHERE id = old.rowid AND dim IN (2, 4, 5, 6, 7, 8));
+	UPDATE alert_counts_total SET n = n - 1 WHERE (dim, label) IN (
+		SELECT dim, label FROM alert_labels WHERE id = old.rowid AND dim IN (2, 4, 5, 6, 7, 8));
+	DELETE FROM alert_counts_5m WHERE n <= 0 AND (dim, bucket, label) IN (
+		SELECT dim, t - ((t % 300000) + 300000) % 300000, label FROM alert_labels WHERE id = old.rowid AND dim IN (1, 3, 9));
+	DELETE FROM alert_counts_hour WHERE n <= 0 AND (dim, bucket, label) IN (
+		SELECT dim, t - ((t % 3600000) + 3600000) % 3600000, label FROM alert_labels WHERE id = old.rowid);
+	DELETE FROM alert_counts_day WHERE n <= 0 AND (dim, label, bucket) IN (
+		SELECT dim, label, t - ((t % 86400000) + 86400000) % 86400000 FROM alert_labels
+		WHERE id = old.rowid AND dim IN (2, 4, 5, 6, 7, 8));
+	DELETE FROM alert_counts_total WHERE n <= 0 AND (dim, label) IN (
+		SELECT dim, label FROM alert_labels WHERE id = old.rowid AND dim IN (2, 4, 5, 6, 7, 8));
+END;
+CREATE TRIGGER alerts_counts_update_new AFTER UPDATE OF event_time, severity, type, groups, instance_id, remote_ip,
+		remote_asn, remote_org, remote_country, remote_city, lat, lon, local_port ON alerts BEGIN
+	INSERT INTO alert_counts_5m (dim, bucket, label, n)
+		SELECT dim, t - ((t % 300000) + 300000) % 300000, label, 1 FROM alert_labels
+		WHERE id = new.rowid AND dim IN (1, 3, 9) ON CONFLICT DO UPDATE SET n = n + 1;
+	INSERT INTO alert_counts_hour (dim, bucket, label, n)
+		SELECT dim, t - ((t % 3600000) + 3600000) % 3600000, label, 1 FROM alert_labels
+		WHERE id = new.rowid ON CONFLICT DO UPDATE SET n = n + 1;
+	INSERT INTO alert_counts_day (dim, label, bucket, n)
+		SELECT dim, label, t - ((t % 86400000) + 86400000) % 86400000, 1 FROM alert_labels
+		WHERE id = new.rowid AND dim IN (2, 4, 5, 6, 7, 8) ON CONFLICT DO UPDATE SET n = n + 1;
+	INSERT INTO alert_counts_total (dim, label, n)
+		SELECT dim, label, 1 FROM alert_labels
+		WHERE id = new.rowid AND dim IN (2, 4, 5, 6, 7, 8) ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+INSERT INTO alert_counts_5m (dim, bucket, label, n)
+	SELECT dim, t - ((t % 300000) + 300000) % 300000, label, count(*) FROM alert_labels
+	WHERE dim IN (1, 3, 9) GROUP BY 1, 2, 3;
+INSERT INTO alert_counts_hour (dim, bucket, label, n)
+	SELECT dim, t - ((t % 3600000) + 3600000) % 3600000, label, count(*) FROM alert_labels GROUP BY 1, 2, 3;
+INSERT INTO alert_counts_day (dim, label, bucket, n)
+	SELECT dim, label, t - ((t % 86400000) + 86400000) % 86400000, count(*) FROM alert_labels
+	WHERE dim IN (2, 4, 5, 6, 7, 8) GROUP BY 1, 2, 3;
+INSERT INTO alert_counts_total (dim, label, n)
+	SELECT dim, label, count(*) FROM alert_labels WHERE dim IN (2, 4, 5, 6, 7, 8) GROUP BY 1, 2;
+CREATE INDEX alerts_brute_force ON alerts (event_time, instance_id, remote_ip, local_port, count, remote_country, type)
+	WHERE type LIKE '%BruteForce%';
+CREATE INDEX alerts_unusual_network ON alerts (event_time, principal, remote_ip, api, remote_country, remote_city,
+	remote_asn, remote_org, lat, lon, type)
+	WHERE api != '' OR type LIKE '%IAMUser/%' OR type LIKE '%MaliciousIPCaller%' OR type LIKE '%AnomalousBehavior%'
+		OR type LIKE '%InstanceCredentialExfiltration%';`
