@@ -25,7 +25,7 @@ func TestBruteForce(t *testing.T) {
 		bf("b4", 26*time.Hour, winrm, "i-2", "198.51.100.3", 5985, 3),
 		bf("b5", 27*time.Hour, ssh, "i-3", "198.51.100.1", 2222, 9),
 		bf("x1", 4*time.Hour, "Recon:EC2/PortProbeUnprotectedPort", "i-1", "198.51.100.9", 22, 1), // not brute force
-		bf("b6", 72*time.Hour, ssh, "i-1", "198.51.100.1", 22, 99), // out of range
+		bf("b6", 72*time.Hour, ssh, "i-1", "198.51.100.1", 22, 99),                                // out of range
 	)
 	got, err := s.BruteForce(ctx, TimeRange{From: t0, To: t0.Add(48 * time.Hour)}, 0)
 	if err != nil {
