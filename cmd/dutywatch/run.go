@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -106,6 +107,9 @@ func runPipeline(ctx context.Context, cfg config.Config, once bool, wcfg *web.Co
 		wcfg.Metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 		g.Go(func() error { return serveWeb(gctx, *wcfg, st, log) })
 	}
+	if !once && cfg.Retention > 0 {
+		g.Go(func() error { return pruneLoop(gctx, st, cfg.Retention, log) })
+	}
 	g.Go(func() error {
 		if !once {
 			return p.Run(gctx, sources)
@@ -131,5 +135,28 @@ func printStats(w io.Writer, stats map[string]pipeline.Stats) {
 		fmt.Fprintf(w, "%s: %d objects done, %d failed (%d partial), %d records, %d events, %d skipped, %d discarded, %d alerts, %.1f MB read, %.1f MB decoded\n",
 			n, s.Done, s.Failed, s.Partial, s.Records, s.Events, s.Skipped, s.Discarded, s.Alerts.Alerts,
 			float64(s.BytesRead)/1e6, float64(s.BytesDecoded)/1e6)
+	}
+}
+
+// pruneLoop applies the retention to the store's alerts and findings at
+// start and then daily, until ctx ends.
+func pruneLoop(ctx context.Context, st *store.Store, retention time.Duration, log *slog.Logger) error {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		n, err := st.PruneAlerts(ctx, time.Now().Add(-retention))
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			log.Error("retention: prune alerts", "err", err)
+		case n > 0:
+			log.Info("retention: pruned alerts", "alerts", n, "older_than", retention)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
 	}
 }

@@ -31,6 +31,10 @@ type Config struct {
 	Log     Log
 	// Rules configures rule evaluation and alerting.
 	Rules Rules
+	// Retention is how long alerts and findings are kept in the state
+	// store for the dashboard; 0 keeps them forever. alerts.json and
+	// archives.json are not touched: rotate them with the usual tools.
+	Retention time.Duration
 }
 
 // Output names the files alerts are written to.
@@ -128,6 +132,7 @@ const (
 	DefaultArchivesPath  = "dutywatch-data/archives.json"
 	DefaultAlertsPath    = "dutywatch-data/alerts.json"
 	DefaultWorkers       = 4
+	DefaultRetention     = 90 * day
 	DefaultInterval      = 10 * time.Minute
 	DefaultRegion        = "us-east-1"
 	DefaultLookBack      = 2 * time.Hour
@@ -143,11 +148,12 @@ const (
 // out. It has no sources.
 func Default() Config {
 	return Config{
-		State:   DefaultState,
-		Output:  Output{ArchivesPath: DefaultArchivesPath, AlertsPath: DefaultAlertsPath},
-		Workers: DefaultWorkers,
-		Log:     Log{Level: slog.LevelInfo},
-		Rules:   defaultRules(),
+		State:     DefaultState,
+		Output:    Output{ArchivesPath: DefaultArchivesPath, AlertsPath: DefaultAlertsPath},
+		Workers:   DefaultWorkers,
+		Log:       Log{Level: slog.LevelInfo},
+		Rules:     defaultRules(),
+		Retention: DefaultRetention,
 	}
 }
 

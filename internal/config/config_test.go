@@ -60,11 +60,12 @@ func guideConfig() Config {
 func TestDefaults(t *testing.T) {
 	c := Default()
 	want := Config{
-		State:   "dutywatch-data/state.db",
-		Output:  Output{ArchivesPath: "dutywatch-data/archives.json", AlertsPath: "dutywatch-data/alerts.json"},
-		Workers: 4,
-		Log:     Log{Level: slog.LevelInfo},
-		Rules:   Rules{Mode: RulesDefault, LogAlertLevel: 3, UpdatePolicy: "changes"},
+		State:     "dutywatch-data/state.db",
+		Output:    Output{ArchivesPath: "dutywatch-data/archives.json", AlertsPath: "dutywatch-data/alerts.json"},
+		Workers:   4,
+		Log:       Log{Level: slog.LevelInfo},
+		Rules:     Rules{Mode: RulesDefault, LogAlertLevel: 3, UpdatePolicy: "changes"},
+		Retention: 90 * 24 * time.Hour,
 	}
 	if d := diffConfig(c, want); d != "" {
 		t.Error(d)
@@ -173,12 +174,13 @@ func TestYAMLOnlyOptions(t *testing.T) {
 	inbox.Name, inbox.Type, inbox.Dir, inbox.Layout = "inbox", TypeDir, "./inbox", LayoutFirehose
 	inbox.Schedule = Schedule{Interval: 24 * time.Hour, Time: &Clock{Hour: 23, Minute: 59}}
 	want := Config{
-		Sources: []Source{native, inbox},
-		State:   "/var/lib/dutywatch/state.db",
-		Output:  Output{AlertsPath: "/var/log/dutywatch/alerts.json"},
-		Workers: 16,
-		Log:     Log{Level: slog.LevelDebug},
-		Rules:   defaultRules(),
+		Sources:   []Source{native, inbox},
+		State:     "/var/lib/dutywatch/state.db",
+		Output:    Output{AlertsPath: "/var/log/dutywatch/alerts.json"},
+		Workers:   16,
+		Log:       Log{Level: slog.LevelDebug},
+		Rules:     defaultRules(),
+		Retention: DefaultRetention,
 	}
 	if d := diffConfig(c, want); d != "" {
 		t.Error(d)

@@ -13,12 +13,13 @@ import (
 // The shapes written by MarshalYAML, in the order a reader expects.
 type (
 	yamlFile struct {
-		Sources []yamlSource `yaml:"sources,omitempty"`
-		State   string       `yaml:"state"`
-		Output  yamlOutput   `yaml:"output"`
-		Workers int          `yaml:"workers"`
-		Log     yamlLog      `yaml:"log"`
-		Rules   yamlRules    `yaml:"rules"`
+		Sources   []yamlSource `yaml:"sources,omitempty"`
+		State     string       `yaml:"state"`
+		Output    yamlOutput   `yaml:"output"`
+		Workers   int          `yaml:"workers"`
+		Log       yamlLog      `yaml:"log"`
+		Rules     yamlRules    `yaml:"rules"`
+		Retention string       `yaml:"retention"`
 	}
 	yamlOutput struct {
 		ArchivesPath string `yaml:"archives_path"`
@@ -77,11 +78,12 @@ type (
 // call it directly.
 func (c Config) MarshalYAML() ([]byte, error) {
 	f := yamlFile{
-		State:   c.State,
-		Output:  yamlOutput{ArchivesPath: c.Output.ArchivesPath, AlertsPath: c.Output.AlertsPath},
-		Workers: c.Workers,
-		Log:     yamlLog{Level: strings.ToLower(c.Log.Level.String())},
-		Rules:   marshalRules(c.Rules),
+		State:     c.State,
+		Output:    yamlOutput{ArchivesPath: c.Output.ArchivesPath, AlertsPath: c.Output.AlertsPath},
+		Workers:   c.Workers,
+		Log:       yamlLog{Level: strings.ToLower(c.Log.Level.String())},
+		Rules:     marshalRules(c.Rules),
+		Retention: formatDuration(c.Retention),
 	}
 	for _, s := range c.Sources {
 		f.Sources = append(f.Sources, marshalSource(s))

@@ -86,6 +86,13 @@ func (r *reader) yamlConfig(root *yaml.Node) (Config, error) {
 			err = r.yamlLog(&cfg.Log, p.val)
 		case "rules":
 			err = r.yamlRules(&cfg.Rules, p.val)
+		case "retention":
+			var v string
+			if v, err = r.scalar(p); err == nil {
+				if cfg.Retention, _, err = parseDuration(v, "retention", true, false); err != nil {
+					err = r.errAt(p.line, p.key, err)
+				}
+			}
 		default:
 			if strings.HasPrefix(p.key, "x-") {
 				continue // an extension field, e.g. to hold anchors
