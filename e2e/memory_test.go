@@ -65,12 +65,13 @@ func TestLargeObjectFlatMemory(t *testing.T) {
 	cfg := writeConfig(t, dir, fmt.Sprintf(`state: %s
 output:
   archives_path: %s
+  alerts_path: %s
 sources:
   - name: big
     type: dir
     dir: %s
     path: firehose/
-`, filepath.Join(dir, "state.db"), filepath.Join(dir, "archives.json"), bucket))
+`, filepath.Join(dir, "state.db"), filepath.Join(dir, "archives.json"), filepath.Join(dir, "alerts.json"), bucket))
 	cmd := exec.Command(binary, "run", "--once", "--config", cfg, "--log-level", "warn")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

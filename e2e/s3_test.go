@@ -18,7 +18,8 @@ import (
 var start = time.Date(2025, 1, 15, 0, 0, 0, 0, time.UTC)
 
 func s3Config(srv *testenv.S3Server, dir, bucket string, skip bool, paths ...string) string {
-	y := fmt.Sprintf("state: %s\noutput:\n  archives_path: %s\nsources:\n", filepath.Join(dir, "state.db"), filepath.Join(dir, "archives.json"))
+	y := fmt.Sprintf("state: %s\noutput:\n  archives_path: %s\n  alerts_path: %s\nsources:\n",
+		filepath.Join(dir, "state.db"), filepath.Join(dir, "archives.json"), filepath.Join(dir, "alerts.json"))
 	for _, p := range paths {
 		y += fmt.Sprintf(`  - name: %s-%s
     type: s3
