@@ -69,6 +69,7 @@ func newRootCommand() *cobra.Command {
 		newLogtestCommand(&g),
 		newRulesCommand(&g),
 		newServeCommand(&g),
+		newDoctorCommand(&g),
 		newVersionCommand(),
 	)
 	return root

@@ -53,33 +53,18 @@ func layoutKind(s string) (layout.Kind, error) {
 }
 
 func buildSource(ctx context.Context, sc config.Source, st source.State, log *slog.Logger) (source.Source, error) {
-	kind, err := layoutKind(sc.Layout)
-	if err != nil {
-		return nil, err
-	}
 	switch sc.Type {
 	case config.TypeDir:
-		c := dir.DefaultConfig()
-		c.Name, c.Root, c.Path, c.Layout = sc.Name, sc.Dir, sc.Path, kind
-		c.OnlyLogsAfter, c.Accounts, c.Regions, c.Remove = sc.OnlyLogsAfter, sc.AccountIDs, sc.Regions, sc.RemoveFromBucket
-		if sc.LookBack != 0 {
-			c.LookBack = sc.LookBack
+		c, err := dirConfig(sc)
+		if err != nil {
+			return nil, err
 		}
 		return dir.New(c, st, log)
 	case config.TypeS3:
-		c := s3source.DefaultConfig()
-		c.Name, c.Bucket, c.Path, c.PathSuffix, c.Layout = sc.Name, sc.Bucket, sc.Path, sc.PathSuffix, kind
-		c.OnlyLogsAfter, c.Accounts, c.Regions, c.Remove = sc.OnlyLogsAfter, sc.AccountIDs, sc.Regions, sc.RemoveFromBucket
-		if sc.LookBack != 0 {
-			c.LookBack = sc.LookBack
+		c, err := s3Config(sc)
+		if err != nil {
+			return nil, err
 		}
-		c.Region, c.Endpoint, c.ForcePathStyle = sc.Region, sc.ServiceEndpoint, sc.ForcePathStyle
-		c.Profile, c.AccessKey, c.SecretKey = sc.AWSProfile, sc.AccessKey.Reveal(), sc.SecretKey.Reveal()
-		c.RoleARN, c.RoleDuration, c.ExternalID = sc.IAMRoleARN, sc.IAMRoleDuration, sc.ExternalID
-		if sc.IAMRoleSessionName != "" {
-			c.SessionName = sc.IAMRoleSessionName
-		}
-		c.STSEndpoint = sc.STSEndpoint
 		client, err := s3source.NewClient(ctx, c.ClientConfig)
 		if err != nil {
 			return nil, err
@@ -87,4 +72,41 @@ func buildSource(ctx context.Context, sc config.Source, st source.State, log *sl
 		return s3source.New(c, client, st, log)
 	}
 	return nil, fmt.Errorf("unknown source type %q", sc.Type)
+}
+
+// dirConfig is the dir source configuration of sc; run and doctor share it.
+func dirConfig(sc config.Source) (dir.Config, error) {
+	kind, err := layoutKind(sc.Layout)
+	if err != nil {
+		return dir.Config{}, err
+	}
+	c := dir.DefaultConfig()
+	c.Name, c.Root, c.Path, c.Layout = sc.Name, sc.Dir, sc.Path, kind
+	c.OnlyLogsAfter, c.Accounts, c.Regions, c.Remove = sc.OnlyLogsAfter, sc.AccountIDs, sc.Regions, sc.RemoveFromBucket
+	if sc.LookBack != 0 {
+		c.LookBack = sc.LookBack
+	}
+	return c, nil
+}
+
+// s3Config is the s3 source configuration of sc; run and doctor share it.
+func s3Config(sc config.Source) (s3source.Config, error) {
+	kind, err := layoutKind(sc.Layout)
+	if err != nil {
+		return s3source.Config{}, err
+	}
+	c := s3source.DefaultConfig()
+	c.Name, c.Bucket, c.Path, c.PathSuffix, c.Layout = sc.Name, sc.Bucket, sc.Path, sc.PathSuffix, kind
+	c.OnlyLogsAfter, c.Accounts, c.Regions, c.Remove = sc.OnlyLogsAfter, sc.AccountIDs, sc.Regions, sc.RemoveFromBucket
+	if sc.LookBack != 0 {
+		c.LookBack = sc.LookBack
+	}
+	c.Region, c.Endpoint, c.ForcePathStyle = sc.Region, sc.ServiceEndpoint, sc.ForcePathStyle
+	c.Profile, c.AccessKey, c.SecretKey = sc.AWSProfile, sc.AccessKey.Reveal(), sc.SecretKey.Reveal()
+	c.RoleARN, c.RoleDuration, c.ExternalID = sc.IAMRoleARN, sc.IAMRoleDuration, sc.ExternalID
+	if sc.IAMRoleSessionName != "" {
+		c.SessionName = sc.IAMRoleSessionName
+	}
+	c.STSEndpoint = sc.STSEndpoint
+	return c, nil
 }
