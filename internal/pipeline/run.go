@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -20,8 +21,9 @@ type Scheduled struct {
 }
 
 // Once polls every source one time, one after another, and returns their
-// stats by source name. It stops at the first error that is not a stopped
-// source.
+// stats by source name and every source's error joined: one source failing
+// (a stopped source, a listing that failed) does not keep the others from
+// their poll.
 func (p *Pipeline) Once(ctx context.Context, sources []Scheduled) (map[string]Stats, error) {
 	all := make(map[string]Stats, len(sources))
 	var errs []error
@@ -29,8 +31,8 @@ func (p *Pipeline) Once(ctx context.Context, sources []Scheduled) (map[string]St
 		st, err := p.Poll(ctx, s.Source, s.Options)
 		all[s.Source.Name()] = st
 		if err != nil {
-			errs = append(errs, err)
-			if ctx.Err() != nil || !errors.Is(err, ErrStopped) {
+			errs = append(errs, fmt.Errorf("source %s: %w", s.Source.Name(), err))
+			if ctx.Err() != nil {
 				break
 			}
 		}

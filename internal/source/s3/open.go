@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,10 +19,12 @@ import (
 	"github.com/dutywatch/dutywatch/internal/source"
 )
 
-// Open streams the body of o. Only the wait for the response is bounded by
-// RequestTimeout; the body streams for as long as ctx allows. Read errors
-// that are worth retrying (resets, timeouts) are wrapped with
-// source.ErrTransient and name the object.
+// Open streams the body of o. The wait for the response is bounded by
+// RequestTimeout, and so is every wait for more of the body: the SDK turns
+// its read timeout off for S3, and a connection that stalls mid-body would
+// otherwise hold a worker forever. A large body streams for as long as it
+// keeps coming. Read errors worth retrying (resets, stalls) are wrapped
+// with source.ErrTransient and name the object.
 func (s *Source) Open(ctx context.Context, o source.Object) (io.ReadCloser, error) {
 	s.gets.Add(1)
 	reqCtx, cancel := context.WithCancel(ctx)
@@ -38,26 +41,42 @@ func (s *Source) Open(ctx context.Context, o source.Object) (io.ReadCloser, erro
 		}
 		return nil, wrapError("get", o.URI(), err)
 	}
-	return &body{rc: out.Body, cancel: cancel, uri: o.URI()}, nil
+	b := &body{rc: out.Body, cancel: cancel, uri: o.URI(), idle: s.cfg.RequestTimeout}
+	b.stall = time.AfterFunc(b.idle, func() {
+		b.stalled.Store(true)
+		cancel()
+		out.Body.Close() // unblocks a Read waiting on the stalled connection
+	})
+	return b, nil
 }
 
-// body is a streamed object body that names the object in read errors and
-// ends its request on Close.
+// body is a streamed object body that names the object in read errors,
+// ends its request when no data comes for idle, and ends it on Close.
 type body struct {
-	rc     io.ReadCloser
-	cancel context.CancelFunc
-	uri    string
+	rc      io.ReadCloser
+	cancel  context.CancelFunc
+	uri     string
+	idle    time.Duration
+	stall   *time.Timer
+	stalled atomic.Bool
 }
 
 func (b *body) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
+	if n > 0 {
+		b.stall.Reset(b.idle)
+	}
 	if err != nil && err != io.EOF {
+		if b.stalled.Load() {
+			err = fmt.Errorf("no data for %v: %w", b.idle, context.DeadlineExceeded)
+		}
 		err = wrapError("read", b.uri, err)
 	}
 	return n, err
 }
 
 func (b *body) Close() error {
+	b.stall.Stop()
 	err := b.rc.Close()
 	b.cancel()
 	return err

@@ -357,7 +357,30 @@ func (s *Source) pages(ctx context.Context, in awss3.ListObjectsV2Input) iter.Se
 }
 
 // listCall makes one ListObjectsV2 request, bounded by RequestTimeout.
+// listAttempts is how often listCall tries a page: the SDK's retryer does
+// not retry a listing whose body is cut short, which a poll should survive.
+const listAttempts = 4
+
 func (s *Source) listCall(ctx context.Context, in *awss3.ListObjectsV2Input) (*awss3.ListObjectsV2Output, error) {
+	backoff := 200 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		out, err := s.listOnce(ctx, in)
+		if err == nil || attempt == listAttempts || !errors.Is(err, source.ErrTransient) || ctx.Err() != nil {
+			return out, err
+		}
+		s.log.Warn("listing failed; retrying", "prefix", aws.ToString(in.Prefix), "attempt", attempt, "err", err)
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+		backoff *= 2
+	}
+}
+
+func (s *Source) listOnce(ctx context.Context, in *awss3.ListObjectsV2Input) (*awss3.ListObjectsV2Output, error) {
 	s.lists.Add(1)
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
 	defer cancel()
