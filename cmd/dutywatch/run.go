@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sort"
 	"time"
 
@@ -98,7 +99,9 @@ func runPipeline(ctx context.Context, cfg config.Config, once bool, wcfg *web.Co
 		return err
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "dutywatch", Subsystem: "store", Name: "size_bytes",
+			Help: "Size of the state store on disk, write-ahead log included."}, func() float64 { return fileSizes(cfg.State, cfg.State+"-wal") }))
 	alerter := pipeline.NewAlerter(acfg, alerts, log)
 	p := pipeline.New(pcfg, st, archives, alerter, log, pipeline.NewMetrics(reg))
 
@@ -159,4 +162,15 @@ func pruneLoop(ctx context.Context, st *store.Store, retention time.Duration, lo
 		case <-t.C:
 		}
 	}
+}
+
+// fileSizes is the total size of the files that exist among paths.
+func fileSizes(paths ...string) float64 {
+	var n int64
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil {
+			n += st.Size()
+		}
+	}
+	return float64(n)
 }

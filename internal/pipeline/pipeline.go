@@ -117,6 +117,8 @@ type Stats struct {
 	Discarded, BadRecords         int64
 	BytesRead, BytesDecoded       int64
 	Alerts                        AlertStats
+	// Newest is the last-modified time of the newest object committed.
+	Newest time.Time
 }
 
 func (s *Stats) add(r *result) {
@@ -141,6 +143,9 @@ func (p *Pipeline) Poll(ctx context.Context, src source.Source, opt SourceOption
 	start := time.Now()
 	stats, err := p.poll(ctx, src, opt, log)
 	p.metrics.pollDuration.WithLabelValues(src.Name()).Observe(time.Since(start).Seconds())
+	if !stats.Newest.IsZero() {
+		p.metrics.lag.WithLabelValues(src.Name()).Set(time.Since(stats.Newest).Seconds())
+	}
 	if rerr := p.store.RecordPoll(context.WithoutCancel(ctx), src.Name(), start, err); rerr != nil && err == nil {
 		err = rerr
 	}

@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/dutywatch/dutywatch/internal/source"
 	"github.com/dutywatch/dutywatch/internal/store"
 )
@@ -343,6 +345,35 @@ func TestCanceledPollCommitsWhatIsFinished(t *testing.T) {
 	for k, n := range all {
 		if n != 20 {
 			t.Errorf("%s has %d events; want 20", k, n)
+		}
+	}
+}
+
+func TestMetricsSeries(t *testing.T) {
+	h := newHarness(t, map[string][]byte{"a": records("a", 3)})
+	reg := prometheus.NewRegistry()
+	archives, err := OpenArchive(context.Background(), h.store, h.archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer archives.Close()
+	p := New(DefaultConfig(), h.store, archives, nil, slog.New(slog.DiscardHandler), NewMetrics(reg))
+	if _, err := p.Poll(context.Background(), h.src, SourceOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, f := range families {
+		got[f.GetName()] = true
+	}
+	for _, want := range []string{"dutywatch_pipeline_objects_listed_total", "dutywatch_pipeline_objects_done_total",
+		"dutywatch_pipeline_findings_total", "dutywatch_pipeline_events_total", "dutywatch_pipeline_bytes_read_total",
+		"dutywatch_pipeline_poll_duration_seconds"} {
+		if !got[want] {
+			t.Errorf("series %s missing; have %v", want, got)
 		}
 	}
 }

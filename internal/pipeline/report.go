@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"log/slog"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -17,6 +18,9 @@ type Metrics struct {
 	bytesRead     *prometheus.CounterVec
 	bytesDecoded  *prometheus.CounterVec
 	pollDuration  *prometheus.HistogramVec
+	findings      *prometheus.CounterVec
+	alerts        *prometheus.CounterVec
+	lag           *prometheus.GaugeVec
 }
 
 // NewMetrics creates the series and registers them with reg, if not nil.
@@ -33,6 +37,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		skipped:       counter("records_skipped_total", "Records skipped: other EventBridge detail types, discarded findings.", "source", "reason"),
 		bytesRead:     counter("bytes_read_total", "Object bytes read as stored (compressed).", "source"),
 		bytesDecoded:  counter("bytes_decoded_total", "Object bytes after decompression.", "source"),
+		findings:      counter("findings_total", "GuardDuty findings decoded (records that are findings).", "source"),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "dutywatch", Subsystem: "alerts",
+			Name: "written_total", Help: "Alerts written, by rule level."}, []string{"level"}),
+		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "dutywatch", Subsystem: "pipeline",
+			Name: "lag_seconds", Help: "Time between now and the last-modified time of the newest object committed, at the end of each poll."},
+			[]string{"source"}),
 		pollDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "dutywatch", Subsystem: "pipeline", Name: "poll_duration_seconds",
 			Help: "Duration of one poll of a source.", Buckets: prometheus.ExponentialBuckets(0.01, 4, 10),
@@ -40,7 +50,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.objectsListed, m.objectsDone, m.objectsFailed, m.records, m.events, m.skipped,
-			m.bytesRead, m.bytesDecoded, m.pollDuration)
+			m.bytesRead, m.bytesDecoded, m.pollDuration, m.findings, m.alerts, m.lag)
 	}
 	return m
 }
@@ -50,6 +60,13 @@ func (p *Pipeline) report(r *result, stats *Stats, log *slog.Logger) {
 	src := r.obj.Source
 	stats.add(r)
 	p.metrics.records.WithLabelValues(src).Add(float64(r.records))
+	p.metrics.findings.WithLabelValues(src).Add(float64(r.records - r.skipped - r.badRecords))
+	for level, n := range r.alerts.ByLevel {
+		p.metrics.alerts.WithLabelValues(strconv.Itoa(level)).Add(float64(n))
+	}
+	if r.kind != failFetch && r.obj.LastModified.After(stats.Newest) {
+		stats.Newest = r.obj.LastModified
+	}
 	p.metrics.skipped.WithLabelValues(src, "detail_type").Add(float64(r.skipped))
 	p.metrics.skipped.WithLabelValues(src, "discarded").Add(float64(r.discarded))
 	p.metrics.bytesRead.WithLabelValues(src).Add(float64(r.bytesRead))
