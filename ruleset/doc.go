@@ -11,9 +11,13 @@
 // loaded after these.
 //
 // The tree: base rule 200000 (level 0) takes every dutywatch GuardDuty
-// event; under it one rule per finding-type family (every type of the AWS
-// table has one) at the level of the family's default severity (low 5,
-// medium 8, high 11, critical 14), with children that raise the level when
+// event; under it one noalert purpose rule per type purpose (200001 to
+// 200020, on dutywatch.type_purpose), so that an event tries the families
+// of its purpose only; under those one rule per finding-type family (every
+// type of the AWS table has one; the four families whose types span
+// purposes hang under 200000) at the level of the family's default
+// severity (low 5, medium 8, high 11, critical 14), with children that
+// raise the level when
 // GuardDuty rated a finding above its default (contextual and "varies"
 // types) or when the instance is the attacker (brute force with resource
 // role ACTOR); correlation rules 200950/200951 for an instance with

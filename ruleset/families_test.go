@@ -157,6 +157,18 @@ var familyTypes = map[int][]string{
 	200904: {"AttackSequence:S3/CompromisedData"},
 }
 
+// purposeRules are the grouping rules under the base rule (level 0,
+// noalert), one per type purpose, by the purposes whose types they take.
+// A family rule hangs under the one of its types' purpose; a family whose
+// types span purposes hangs under the base rule.
+var purposeRules = map[int][]string{
+	200001: {"AttackSequence"}, 200002: {"Backdoor"}, 200003: {"Behavior"}, 200004: {"CredentialAccess"},
+	200005: {"CryptoCurrency"}, 200006: {"DefenseEvasion"}, 200007: {"Discovery"}, 200008: {"Execution"},
+	200009: {"Exfiltration"}, 200010: {"Impact"}, 200011: {"InitialAccess"}, 200012: {"Object", "S3Object"},
+	200013: {"PenTest"}, 200014: {"Persistence"}, 200015: {"Policy"}, 200016: {"PrivilegeEscalation"},
+	200017: {"Recon"}, 200018: {"Stealth"}, 200019: {"Trojan"}, 200020: {"UnauthorizedAccess"},
+}
+
 // raising lists the children of a family rule that raise its level, by
 // the severity band that selects them.
 var raising = map[int]map[string]int{

@@ -1,6 +1,7 @@
 package ruleset
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +75,26 @@ func familyOf() map[string]int {
 		}
 	}
 	return m
+}
+
+// familyParent is the rule a family rule hangs under: the purpose rule of
+// its types, or the base rule when they span purposes.
+func familyParent(fam int) int {
+	parent := 0
+	for _, typ := range familyTypes[fam] {
+		purpose, _, _ := strings.Cut(typ, ":")
+		p := ruleBase
+		for id, purposes := range purposeRules {
+			if slices.Contains(purposes, purpose) {
+				p = id
+			}
+		}
+		if parent != 0 && p != parent {
+			return ruleBase
+		}
+		parent = p
+	}
+	return parent
 }
 
 // typeInfo returns the table entry of a finding type.

@@ -90,6 +90,9 @@ func matchesOf(r *rules.Rule) string {
 			return fmt.Sprintf("a %d finding whose instance is the attacker (resource role ACTOR)", fam)
 		}
 	}
+	if purposes, ok := purposeRules[r.ID]; ok {
+		return "types `" + strings.Join(purposes, ":*`, `") + ":*`: tries their family rules, never alerts"
+	}
 	switch {
 	case r.ID == ruleBase:
 		return "every dutywatch GuardDuty event (integration aws, source guardduty, a dutywatch object)"

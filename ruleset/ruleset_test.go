@@ -36,7 +36,7 @@ func TestFilesInLoadOrder(t *testing.T) {
 func TestOverride(t *testing.T) {
 	const user = `<group name="local,">
   <rule id="200110" level="3" overwrite="yes">
-    <if_sid>200000</if_sid>
+    <if_sid>200017</if_sid>
     <field name="aws.type">^Recon:EC2/PortProbeUnprotectedPort$</field>
     <description>Port probe on $(dutywatch.instance_id) (tuned down).</description>
   </rule>

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dutywatch/dutywatch/internal/generator"
+	"github.com/dutywatch/dutywatch/internal/rules"
 )
 
 // TestEveryTypeReachesItsFamilyRule makes findings of every type of the
@@ -50,7 +51,8 @@ func TestEveryTypeReachesItsFamilyRule(t *testing.T) {
 
 // TestFamilyTableMatchesTypes keeps the hand-written family table honest:
 // every type of the AWS table is in it exactly once, and every family rule
-// of the XML (a child of the base rule, other than the fallback) is in it.
+// of the XML (a child of a purpose rule, or of the base rule for a family
+// spanning purposes) is in it, under the parent its types give.
 func TestFamilyTableMatchesTypes(t *testing.T) {
 	seen := map[string]int{}
 	for id, types := range familyTypes {
@@ -70,14 +72,29 @@ func TestFamilyTableMatchesTypes(t *testing.T) {
 		}
 	}
 	rs := newRuleset(t)
-	for _, r := range rs.Children(ruleBase) {
-		if _, ok := familyTypes[r.ID]; !ok && r.ID != ruleFallback {
-			t.Errorf("rule %d under the base rule is not in the family table", r.ID)
+	under := func(parent int) []*rules.Rule { return rs.Children(parent) }
+	for _, r := range under(ruleBase) {
+		_, fam := familyTypes[r.ID]
+		_, purpose := purposeRules[r.ID]
+		if !fam && !purpose && r.ID != ruleFallback {
+			t.Errorf("rule %d under the base rule is neither a purpose nor a family rule", r.ID)
+		}
+	}
+	for id := range purposeRules {
+		r := rs.Rule(id)
+		if r == nil || r.IfSID != strconv.Itoa(ruleBase) || r.Level != 0 || !r.NoAlert {
+			t.Errorf("purpose rule %d: missing, not under the base rule, or not level 0 noalert", id)
+			continue
+		}
+		for _, c := range under(id) {
+			if _, ok := familyTypes[c.ID]; !ok {
+				t.Errorf("rule %d under purpose rule %d is not a family rule", c.ID, id)
+			}
 		}
 	}
 	for id := range familyTypes {
-		if r := rs.Rule(id); r == nil || r.IfSID != "200000" {
-			t.Errorf("family rule %d: missing or not under the base rule", id)
+		if r := rs.Rule(id); r == nil || r.IfSID != strconv.Itoa(familyParent(id)) {
+			t.Errorf("family rule %d: missing or not under rule %d", id, familyParent(id))
 		}
 	}
 }
@@ -137,7 +154,8 @@ func TestRuleHygiene(t *testing.T) {
 				t.Errorf("rule %d: bad MITRE id %q", r.ID, id)
 			}
 		}
-		needsMITRE := r.ID != ruleBase && r.ID < ruleTwoTypes
+		_, purpose := purposeRules[r.ID]
+		needsMITRE := r.ID != ruleBase && !purpose && r.ID < ruleTwoTypes
 		if needsMITRE && len(r.MITRE.IDs) == 0 {
 			t.Errorf("rule %d has no MITRE technique", r.ID)
 		}

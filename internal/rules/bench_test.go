@@ -26,7 +26,7 @@ func benchEval(b *testing.B, rs *Ruleset, events []*Event) {
 }
 
 // gdBenchEvents are GuardDuty-shaped events across severities and types.
-func gdBenchEvents(b *testing.B) []*Event {
+func gdBenchEvents(b testing.TB) []*Event {
 	var out []*Event
 	types := []string{"Recon:EC2/PortProbeUnprotectedPort", "UnauthorizedAccess:EC2/SSHBruteForce",
 		"Discovery:Kubernetes/TorIPCaller", "CryptoCurrency:EC2/BitcoinTool.B!DNS", "Trojan:EC2/DNSDataExfiltration"}

@@ -57,7 +57,7 @@ type staticCond struct {
 	negate bool
 }
 
-func (c staticCond) test(ctx *evalCtx, why *string) bool {
+func (c *staticCond) test(ctx *evalCtx, why *string) bool {
 	ev := ctx.ev
 	v, ok := ev.staticValue(c.slot)
 	if !ok {
@@ -98,7 +98,7 @@ type logCond struct {
 	negate bool
 }
 
-func (c logCond) test(ctx *evalCtx, why *string) bool {
+func (c *logCond) test(ctx *evalCtx, why *string) bool {
 	ev := ctx.ev
 	if c.m.Match(ev.Log) == c.negate {
 		mismatch(why, c.what+" on log", ev.Log, c.m, c.negate)
@@ -130,7 +130,7 @@ type fieldCond struct {
 	negate bool
 }
 
-func (c fieldCond) test(ctx *evalCtx, why *string) bool {
+func (c *fieldCond) test(ctx *evalCtx, why *string) bool {
 	v, ok := ctx.field(c.fid, c.lower)
 	if !ok {
 		if why != nil {

@@ -58,6 +58,17 @@
 // which case it counts as not matching and the walk goes on with its next
 // sibling. The result's firedtimes counter is incremented.
 //
+// Two shortcuts make the walk cheaper without changing its result. Field
+// lookups are memoized for the event (rules of one level often test the
+// same field; descriptions and correlation read them again). And a node
+// whose children mostly test one field against exact literals
+// ("^a$|^b$") gets a dispatch table (dispatch.go): for the event's value
+// of that field it lists only the children that can match, in their
+// order, plus every child the table cannot rule out. Skipped children
+// would have failed a test, which has no effect besides failing, so the
+// first match is the same. Traced evaluations walk every child, so a
+// trace lists every rule analysisd would try.
+//
 // Then, as analysisd's event loop does: a level-0 result ends the event
 // (returned with Alert false; it is not kept for correlation). A rule with
 // ignore="N" that fired less than N seconds ago reports its immediate parent

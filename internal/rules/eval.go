@@ -87,13 +87,14 @@ type evalCtx struct {
 // field looks a dynamic field up once per event: rules of one tree level
 // often test the same field.
 func (c *evalCtx) field(fid int, lower string) (string, bool) {
-	st := c.st
-	if st.memoGen[fid] == st.gen {
-		return st.memoVal[fid], st.memoOK[fid]
+	m := &c.st.memo[fid]
+	if m.gen != c.st.gen {
+		*m = memoEntry{gen: c.st.gen, pos: int32(c.ev.index.find(c.ev.fields, lower, c.st.rs.fieldHash[fid]))}
 	}
-	v, ok := c.ev.getLower(lower)
-	st.memoGen[fid], st.memoVal[fid], st.memoOK[fid] = st.gen, v, ok
-	return v, ok
+	if m.pos < 0 {
+		return "", false
+	}
+	return c.ev.fields[m.pos].Value, true
 }
 
 func (c *evalCtx) step(r *Rule, depth int, matched bool, reason string) {
@@ -127,7 +128,15 @@ func (rs *Ruleset) Eval(ev *Event, now time.Time, trace *Trace) *Match {
 func (st *State) Eval(ev *Event, now time.Time, trace *Trace) *Match {
 	st.rollHour(now)
 	st.nextGen()
-	c := &evalCtx{ev: ev, st: st, now: now.Unix(), trace: trace}
+	c := &st.ctx
+	*c = evalCtx{ev: ev, st: st, now: now.Unix(), trace: trace}
+	m := st.walk(c)
+	*c = evalCtx{} // keep nothing of the event
+	return m
+}
+
+// walk tries the roots of the event's category.
+func (st *State) walk(c *evalCtx) *Match {
 	for _, root := range st.rs.roots {
 		if root.rule.category != "syslog" {
 			continue // events decoded here are all of the syslog category
@@ -163,7 +172,11 @@ func (st *State) check(n *node, c *evalCtx, depth int) *Rule {
 		}
 	}
 	c.step(r, depth, true, "")
-	for _, ch := range n.children {
+	children := n.children
+	if n.disp != nil && c.trace == nil {
+		children = n.disp.candidates(c)
+	}
+	for _, ch := range children {
 		if m := st.check(ch, c, depth+1); m != nil {
 			if c.prev == nil {
 				c.prev = r
@@ -186,7 +199,7 @@ func (st *State) check(n *node, c *evalCtx, depth int) *Rule {
 func (st *State) finish(r *Rule, c *evalCtx) *Match {
 	if r.Level == 0 {
 		c.note(r, 0, "final rule %d has level 0: no alert, event not kept for correlation", r.ID)
-		return &Match{Rule: r, Description: expandDescription(r.Description, c.ev), FiredTimes: c.fired}
+		return &Match{Rule: r, Description: r.desc.expand(c), FiredTimes: c.fired}
 	}
 	var ignored *Rule
 	if r.IgnoreTime > 0 {
@@ -207,7 +220,7 @@ func (st *State) finish(r *Rule, c *evalCtx) *Match {
 	}
 	m := &Match{
 		Rule:        r,
-		Description: expandDescription(r.Description, c.ev),
+		Description: r.desc.expand(c),
 		FiredTimes:  c.fired,
 		Alert:       r.opts&optLog != 0,
 		Mail:        r.opts&optMail != 0,

@@ -191,7 +191,7 @@ func TestExpandDescription(t *testing.T) {
 		{strings.Repeat("y", 24) + "$(long)", strings.Repeat("y", 24) + "$(long)"}, // 1024 bytes: too long
 	}
 	for _, tc := range cases {
-		if got := expandDescription(tc.tmpl, ev); got != tc.want {
+		if got := parseTemplate(tc.tmpl).expand(&evalCtx{ev: ev}); got != tc.want {
 			t.Errorf("expand(%.40q) = %.60q, want %.60q", tc.tmpl, got, tc.want)
 		}
 	}

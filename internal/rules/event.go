@@ -72,7 +72,7 @@ type Event struct {
 	static  [numStatic]string
 	present uint32 // bit i set: static slot i is set (possibly to "")
 	fields  []Field
-	index   map[string]int // lowercase key -> index of its first field
+	index   fieldIndex // first field of each name
 }
 
 // NewEvent returns an event with no fields for a raw log line.
@@ -84,20 +84,21 @@ func NewEvent(location, log string) *Event {
 // without ASCII case, as analysisd's FindField does. Static fields are not
 // dynamic fields: use Static for them.
 func (e *Event) Get(name string) (string, bool) {
-	if e.index == nil {
+	if len(e.index) == 0 {
 		return "", false
 	}
-	i, ok := e.index[toLowerASCII(name)]
-	if !ok {
-		return "", false
-	}
-	return e.fields[i].Value, true
+	return e.getHashed(name, keyHash(name))
 }
 
 // getLower is Get for a name already in lowercase.
 func (e *Event) getLower(name string) (string, bool) {
-	i, ok := e.index[name]
-	if !ok {
+	return e.getHashed(name, keyHash(name))
+}
+
+// getHashed is Get for a name whose keyHash is h.
+func (e *Event) getHashed(name string, h uint64) (string, bool) {
+	i := e.index.find(e.fields, name, h)
+	if i < 0 {
 		return "", false
 	}
 	return e.fields[i].Value, true
@@ -113,14 +114,12 @@ func (e *Event) NumFields() int { return len(e.fields) }
 // AddField appends a dynamic field. A later field with the same name (in
 // any case) is kept but never returned by Get, as in analysisd.
 func (e *Event) AddField(key, value string) {
-	if e.index == nil {
-		e.index = make(map[string]int)
-	}
-	lk := toLowerASCII(key)
-	if _, dup := e.index[lk]; !dup {
-		e.index[lk] = len(e.fields)
-	}
+	h := keyHash(key)
+	first := e.index.find(e.fields, key, h) < 0
 	e.fields = append(e.fields, Field{Key: key, Value: value})
+	if first {
+		e.index = e.index.add(len(e.fields)-1, h)
+	}
 }
 
 // Static returns a static field: srcip, dstip, srcport, dstport, protocol,

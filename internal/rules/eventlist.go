@@ -10,12 +10,18 @@ type stored struct {
 	agent    string
 	location string
 	log      string
-	matched  int // level of the correlation rule that consumed the event
-	static   [numStatic]string
+	matched  int                // level of the correlation rule that consumed the event
+	static   *[numStatic]string // nil when present is 0
 	present  uint32
-	fields   bool     // the event had dynamic fields
-	vals     []string // values of Ruleset.corrFields
-	has      []bool
+	fields   bool      // the event had dynamic fields
+	vals     []corrVal // values of Ruleset.corrFields
+	inline   [2]corrVal
+}
+
+// corrVal is a stored event's value of one correlation field.
+type corrVal struct {
+	v  string
+	ok bool // the event has the field
 }
 
 // eventList is one correlation list, oldest first. Entries past max, or
@@ -149,10 +155,10 @@ func (e *stored) key(fields []int) (string, bool) {
 	}
 	var b strings.Builder
 	for _, f := range fields {
-		if !e.has[f] {
+		if !e.vals[f].ok {
 			return "", false
 		}
-		b.WriteString(e.vals[f])
+		b.WriteString(e.vals[f].v)
 		b.WriteByte(0) // values never hold NUL: the decoder ends strings there
 	}
 	return b.String(), true
@@ -161,10 +167,13 @@ func (e *stored) key(fields []int) (string, bool) {
 // candidates returns the entries a search must consider, oldest first:
 // the index bucket for the current event's same_field values when the
 // rule has same_field, else the whole list. ok is false when no entry can
-// qualify.
-func (l *eventList) candidates(cr *correlation, cv *corrValues, evHasFields bool) (list []ref, ok bool) {
+// qualify. same is true when every entry returned is known to pass the
+// same_field test: the bucket of a single field holds exactly the entries
+// with the event's value (with several fields, values holding NUL could
+// make two keys alike).
+func (l *eventList) candidates(cr *correlation, cv *corrValues, evHasFields bool) (list []ref, same, ok bool) {
 	if len(cr.sameIdx) == 0 || len(l.indexes) == 0 {
-		return l.items[l.head:], true
+		return l.items[l.head:], false, true
 	}
 	sig := sigOf(cr.sameIdx)
 	for _, ix := range l.indexes {
@@ -172,22 +181,22 @@ func (l *eventList) candidates(cr *correlation, cv *corrValues, evHasFields bool
 			continue
 		}
 		if !evHasFields {
-			return nil, false
+			return nil, false, false
 		}
 		var b strings.Builder
 		for k := range cr.sameIdx {
 			if !cv.sameOK[k] {
-				return nil, false
+				return nil, false, false
 			}
 			b.WriteString(cv.same[k])
 			b.WriteByte(0)
 		}
 		bk := ix.buckets[b.String()]
 		if bk == nil {
-			return nil, false
+			return nil, false, false
 		}
 		bk.prune(l.oldestSeq())
-		return bk.items[bk.head:], true
+		return bk.items[bk.head:], len(cr.sameIdx) == 1, true
 	}
-	return l.items[l.head:], true
+	return l.items[l.head:], false, true
 }

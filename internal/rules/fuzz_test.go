@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"os"
+	"reflect"
 	"regexp"
 	"testing"
 	"time"
@@ -18,7 +19,11 @@ func FuzzLoadXML(f *testing.F) {
 	}
 	f.Add([]byte(correlationXML))
 	f.Add([]byte(`<var name="X">a|b</var><group name="g,"><rule id="10" level="3"><match>$X</match><description>$(f)</description></rule></group>`))
-	ev := gdEvent(f, nil)
+	f.Add([]byte(dispatchXML()))
+	events := []*Event{gdEvent(f, nil), gdEvent(f, map[string]any{"type": "Recon:EC2/Portscan", "severity": 8})}
+	for _, x := range []string{"A", "c", "G", "caf\xe9", "Hello"} {
+		events = append(events, jsonEvent(f, map[string]any{"kind": "test", "x": x, "y": "yes", "z": "1"}))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var l Loader
 		if err := l.AddCategoryRoots(); err != nil {
@@ -31,9 +36,17 @@ func FuzzLoadXML(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Ruleset after a clean load: %v", err)
 		}
+		// A traced walk tries every child; an untraced one may dispatch.
+		// Both must give the same matches.
+		plain, fast := rs.NewState(), rs.NewState()
 		var tr Trace
-		rs.Eval(ev, t0, &tr)
-		rs.Eval(ev, t0.Add(time.Second), nil)
+		for i, ev := range events {
+			now := t0.Add(time.Duration(i) * time.Second)
+			want := plain.Eval(ev, now, &tr)
+			if got := fast.Eval(ev, now, nil); !reflect.DeepEqual(got, want) {
+				t.Fatalf("event %d: untraced %+v, traced %+v", i, got, want)
+			}
+		}
 		_ = tr.String() + rs.Tree()
 	})
 }
@@ -51,7 +64,8 @@ func FuzzOSRegex(f *testing.F) {
 			return
 		}
 		got := m.Match(subject)
-		// When the literal fast path is used, the RE2 translation must agree.
+		// When a fast path (literals, one class) is used, the RE2
+		// translation must agree.
 		alts, err := parseOSRegex(pattern)
 		if err != nil {
 			t.Fatalf("compiled but does not parse: %v", err)
@@ -60,8 +74,8 @@ func FuzzOSRegex(f *testing.F) {
 		if err != nil {
 			t.Fatalf("translation of %q does not compile: %v", pattern, err)
 		}
-		if _, lit := m.(*literalMatcher); lit && re.MatchString(latin1(subject)) != got {
-			t.Fatalf("%q on %q: literal path %v, regexp %v", pattern, subject, got, !got)
+		if _, viaRE := m.(*regexMatcher); !viaRE && re.MatchString(latin1(subject)) != got {
+			t.Fatalf("%q on %q: fast path (%T) %v, regexp %v", pattern, subject, m, got, !got)
 		}
 	})
 }
@@ -105,9 +119,15 @@ func FuzzDecodeJSON(f *testing.F) {
 			return
 		}
 		for _, fl := range ev.Fields() {
-			if v, ok := ev.Get(fl.Key); !ok || (v != fl.Value && !hasEarlierFold(ev, fl.Key)) {
-				t.Fatalf("Get(%q) = %q, %v; want %q", fl.Key, v, ok, fl.Value)
+			want := firstFold(ev, fl.Key)
+			for _, k := range []string{fl.Key, toLowerASCII(fl.Key), upperASCII(fl.Key)} {
+				if v, ok := ev.Get(k); !ok || v != want {
+					t.Fatalf("Get(%q) = %q, %v; want %q", k, v, ok, want)
+				}
 			}
+		}
+		if _, ok := ev.Get("no such field\x00"); ok {
+			t.Fatal("Get found a field that is not there")
 		}
 		// Array fields are cJSON output and must read back to the same text.
 		root, err := parseCJSON(string(data))
@@ -134,16 +154,25 @@ func checkArrays(t *testing.T, v *jValue) {
 	}
 }
 
-// hasEarlierFold reports whether a field before the last one named key
-// (any case) exists, in which case Get returns that one.
-func hasEarlierFold(ev *Event, key string) bool {
-	n := 0
-	for _, fl := range ev.Fields() {
-		if toLowerASCII(fl.Key) == toLowerASCII(key) {
-			n++
+func upperASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
 		}
 	}
-	return n > 1
+	return string(b)
+}
+
+// firstFold is the value Get must return for key: the first field's whose
+// key equals it ignoring ASCII case.
+func firstFold(ev *Event, key string) string {
+	for _, fl := range ev.Fields() {
+		if toLowerASCII(fl.Key) == toLowerASCII(key) {
+			return fl.Value
+		}
+	}
+	return ""
 }
 
 func FuzzParseTestFile(f *testing.F) {

@@ -75,6 +75,7 @@ type Loader struct {
 type node struct {
 	rule     *Rule
 	children []*node
+	disp     *dispatch // set by Loader.Ruleset when it pays
 }
 
 // listInfo describes one correlation list.

@@ -168,12 +168,18 @@ func hasHighByte(s string) bool {
 }
 
 // hasPrefixFold reports whether v starts with the lowercase string p,
-// ignoring ASCII case in v.
+// ignoring ASCII case in v; it compares eight bytes at a time.
 func hasPrefixFold(v, p string) bool {
 	if len(v) < len(p) {
 		return false
 	}
-	for i := 0; i < len(p); i++ {
+	i := 0
+	for ; i+8 <= len(p); i += 8 {
+		if lower64(load64(v[i:i+8])) != load64(p[i:i+8]) {
+			return false
+		}
+	}
+	for ; i < len(p); i++ {
 		if lowerASCII(v[i]) != p[i] {
 			return false
 		}

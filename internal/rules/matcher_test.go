@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -192,5 +193,82 @@ func TestCompileExpression(t *testing.T) {
 	}
 	if _, err := CompileExpression("glob", "x"); err == nil {
 		t.Errorf("unknown type accepted")
+	}
+}
+
+func TestEqualFold(t *testing.T) {
+	// Every pair of bytes, in every position of a 9-byte string (one word
+	// and a tail), against the byte-wise definitions.
+	for a := 0; a < 256; a++ {
+		for b := 0; b < 256; b++ {
+			want := lowerASCII(byte(a)) == lowerASCII(byte(b))
+			wantPrefix := lowerASCII(byte(a)) == byte(b)
+			for pos := 0; pos < 9; pos++ {
+				x, y := []byte("aWs.TyPe0"), []byte("AwS.tYpE0")
+				x[pos], y[pos] = byte(a), byte(b)
+				if got := equalFold(string(x), string(y)); got != want {
+					t.Fatalf("equalFold(%q, %q) = %v", x, y, got)
+				}
+				p := []byte("aws.type0")
+				p[pos] = byte(b)
+				if got := hasPrefixFold(string(x)+"tail", string(p)); got != wantPrefix {
+					t.Fatalf("hasPrefixFold(%q, %q) = %v", x, p, got)
+				}
+			}
+		}
+	}
+	if equalFold("abc", "abcd") || !equalFold("", "") {
+		t.Error("lengths")
+	}
+	// Every length up to three words, with one byte changed anywhere.
+	const text = "Aws.Service.Action.RemoteIp!"
+	for n := 0; n <= len(text); n++ {
+		a, b := text[:n], toLowerASCII(text[:n])
+		if !equalFold(a, b) {
+			t.Errorf("equalFold(%q, %q) = false", a, b)
+		}
+		for pos := 0; pos < n; pos++ {
+			c := []byte(b)
+			c[pos] ^= 0x01
+			if equalFold(a, string(c)) {
+				t.Errorf("equalFold(%q, %q) = true", a, c)
+			}
+		}
+	}
+}
+
+// TestOSRegexByteSet checks the one-class fast path against the regexp
+// translation it replaces.
+func TestOSRegexByteSet(t *testing.T) {
+	subjects := []string{"", " ", "  ", "a", " a ", "\t", "5", "x-y", "é", "\x80", "!", "( )", "\\", "$", "|", "<"}
+	for b := range 256 {
+		subjects = append(subjects, string([]byte{byte(b)}), "  "+string([]byte{byte(b)}))
+	}
+	for _, class := range "dDwWsSpt.()\\$|<" {
+		for _, quant := range []string{"", "+"} {
+			pattern := `\` + string(class) + quant
+			m, err := CompileOSRegex(pattern)
+			if err != nil {
+				t.Fatalf("%s: %v", pattern, err)
+			}
+			_, set := m.(*byteSetMatcher)
+			if literal := quant == "" && strings.ContainsRune("t()\\$|<", class); set == literal {
+				t.Fatalf("%s: %T", pattern, m)
+			}
+			alts, _ := parseOSRegex(pattern)
+			ref := &regexMatcher{re: regexp.MustCompile(osregexToRE2(alts))}
+			for _, s := range subjects {
+				if got, want := m.Match(s), ref.Match(s); got != want {
+					t.Errorf("%s on %q: %v, regexp says %v", pattern, s, got, want)
+				}
+			}
+		}
+	}
+	for _, pattern := range []string{`^\S`, `\S$`, `\S*`, `\d\d`, `a\S`, `\S|x`} {
+		if m, _ := CompileOSRegex(pattern); m != nil {
+			if _, ok := m.(*byteSetMatcher); ok {
+				t.Errorf("%s: byte-set matcher for a pattern it cannot express", pattern)
+			}
+		}
 	}
 }

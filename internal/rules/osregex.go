@@ -77,6 +77,9 @@ func CompileOSRegex(pattern string) (Matcher, error) {
 	if lits, ok := osregexLiterals(alts); ok {
 		return &literalMatcher{kind: "osregex", raw: pattern, alts: lits}, nil
 	}
+	if m, ok := osregexByteSet(pattern, alts); ok {
+		return m, nil
+	}
 	re, err := regexp.Compile(osregexToRE2(alts))
 	if err != nil {
 		return nil, fmt.Errorf("%w %q: translate: %w", errOSRegex, pattern, err)
@@ -170,6 +173,47 @@ func newOSRAlt(t []osrToken) osrAlt {
 	}
 	a.toks = t
 	return a
+}
+
+// byteSetMatcher is an unanchored pattern of one class (\S, \d+, ...):
+// it matches a subject holding a byte of the class.
+type byteSetMatcher struct {
+	raw string
+	set [256]bool
+}
+
+func (m *byteSetMatcher) Match(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if m.set[v[i]] {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *byteSetMatcher) String() string { return "osregex:" + m.raw }
+
+// osregexByteSet compiles a pattern that is one unanchored class, alone or
+// with '+', to a byteSetMatcher. The set is read off the class's Go
+// translation byte by byte (as latin1 presents bytes to it), so it matches
+// exactly what the regexp would.
+func osregexByteSet(pattern string, alts []osrAlt) (Matcher, bool) {
+	if len(alts) != 1 || alts[0].begin || alts[0].end || len(alts[0].toks) != 1 {
+		return nil, false
+	}
+	t := alts[0].toks[0]
+	if t.paren != 0 || t.class == 0 || (t.quant != 0 && t.quant != '+') {
+		return nil, false
+	}
+	re, err := regexp.Compile(`^(?:` + osregexClass(t.class) + `)$`)
+	if err != nil {
+		return nil, false
+	}
+	m := &byteSetMatcher{raw: pattern}
+	for b := range 256 {
+		m.set[b] = re.MatchString(string(rune(b)))
+	}
+	return m, true
 }
 
 // osregexLiterals returns the alternatives as literals when no alternative

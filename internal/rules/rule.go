@@ -58,6 +58,7 @@ type Rule struct {
 	fts       bool   // if_fts
 	ignoreKey []string
 	w         wiring
+	desc      *template // Description, cut for expansion (set by Loader.Ruleset)
 }
 
 // Compliance is one compliance family of a rule ("pci_dss", "gdpr",
@@ -141,6 +142,8 @@ type correlation struct {
 	diffFields []string
 	sameIdx    []int // positions of sameFields in Ruleset.corrFields
 	diffIdx    []int
+	sameFids   []int // memo slots of sameFields (Ruleset.fieldNames)
+	diffFids   []int
 	regex      Matcher // if_matched_regex
 }
 
@@ -215,62 +218,3 @@ func splitGroups(gs string) ([]string, []Compliance) {
 
 // commentMax is OS_COMMENT_MAX.
 const commentMax = 1024
-
-// expandDescription is ParseRuleComment: each "$(name)" is replaced by the
-// static field of that exact name (srcip, dstuser, system_name, ...) or
-// else the dynamic field (any case); an unknown name gives "". An
-// unterminated "$(" is kept as written. If the result would reach
-// OS_COMMENT_MAX bytes the template is returned unexpanded.
-func expandDescription(tmpl string, ev *Event) string {
-	if !strings.Contains(tmpl, "$(") {
-		return tmpl
-	}
-	str := tmpl
-	if len(str) > commentMax {
-		str = str[:commentMax]
-	}
-	var b strings.Builder
-	for {
-		tok := strings.Index(str, "$(")
-		if tok < 0 {
-			break
-		}
-		if b.Len()+tok >= commentMax {
-			return tmpl
-		}
-		b.WriteString(str[:tok])
-		end := strings.IndexByte(str[tok+2:], ')')
-		if end < 0 {
-			str = str[tok:]
-			break
-		}
-		name := str[tok+2 : tok+2+end]
-		str = str[tok+2+end+1:]
-		if v, ok := templateField(ev, name); ok {
-			if b.Len()+len(v) >= commentMax {
-				return tmpl
-			}
-			b.WriteString(v)
-		}
-	}
-	if b.Len()+len(str) >= commentMax {
-		return tmpl
-	}
-	b.WriteString(str)
-	return b.String()
-}
-
-var templateStatics = map[string]staticField{
-	"dstuser": fDstUser, "srcuser": fSrcUser, "srcip": fSrcIP, "dstip": fDstIP,
-	"srcgeoip": fSrcGeoIP, "dstgeoip": fDstGeoIP, "srcport": fSrcPort,
-	"dstport": fDstPort, "protocol": fProtocol, "action": fAction, "id": fID,
-	"url": fURL, "data": fData, "status": fStatus, "extra_data": fExtraData,
-	"system_name": fSystemName, "program_name": fProgramName, "hostname": fHostname,
-}
-
-func templateField(ev *Event, name string) (string, bool) {
-	if f, ok := templateStatics[name]; ok {
-		return ev.staticValue(f)
-	}
-	return ev.Get(name)
-}

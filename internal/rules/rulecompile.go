@@ -30,7 +30,7 @@ func (b *ruleBuilder) field(n *xmlNode) error {
 	if err != nil {
 		return fmt.Errorf("<field name=%q>: %w", name, err)
 	}
-	b.fields = append(b.fields, fieldCond{name: name, lower: toLowerASCII(name), m: m, negate: attrNegate(n)})
+	b.fields = append(b.fields, &fieldCond{name: name, lower: toLowerASCII(name), m: m, negate: attrNegate(n)})
 	return nil
 }
 
@@ -300,10 +300,10 @@ func (b *ruleBuilder) compile() error {
 		return nil
 	}
 	static := func(elem string, slot staticField) func(Matcher, bool) cond {
-		return func(m Matcher, neg bool) cond { return staticCond{slot: slot, name: elem, m: m, negate: neg} }
+		return func(m Matcher, neg bool) cond { return &staticCond{slot: slot, name: elem, m: m, negate: neg} }
 	}
 	onLog := func(elem string) func(Matcher, bool) cond {
-		return func(m Matcher, neg bool) cond { return logCond{what: elem, m: m, negate: neg} }
+		return func(m Matcher, neg bool) cond { return &logCond{what: elem, m: m, negate: neg} }
 	}
 	steps := []struct {
 		elem string
@@ -326,10 +326,10 @@ func (b *ruleBuilder) compile() error {
 	}
 	conds = append(conds, b.fields...)
 	if b.srcip != nil {
-		conds = append(conds, staticCond{slot: fSrcIP, name: "srcip", m: b.srcip, negate: b.srcipNeg})
+		conds = append(conds, &staticCond{slot: fSrcIP, name: "srcip", m: b.srcip, negate: b.srcipNeg})
 	}
 	if b.dstip != nil {
-		conds = append(conds, staticCond{slot: fDstIP, name: "dstip", m: b.dstip, negate: b.dstipNeg})
+		conds = append(conds, &staticCond{slot: fDstIP, name: "dstip", m: b.dstip, negate: b.dstipNeg})
 	}
 	steps = []struct {
 		elem string

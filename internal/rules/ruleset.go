@@ -17,7 +17,9 @@ type Ruleset struct {
 	lists      []listInfo
 	maxPerList int
 	corrFields []string // dynamic fields correlation compares, lowercase
-	fieldNames []string // dynamic fields <field> tests, lowercase, by fid
+	corrFids   []int    // memo slots of corrFields
+	fieldNames []string // dynamic fields rules read, lowercase, by memo slot (fid)
+	fieldHash  []uint64 // keyHash of fieldNames
 	state      *State
 }
 
@@ -30,6 +32,7 @@ func (l *Loader) Ruleset() (*Ruleset, error) {
 	}
 	for _, r := range l.rules {
 		finishRule(r)
+		r.desc = parseTemplate(r.Description)
 	}
 	rs := &Ruleset{
 		rules:      l.rules,
@@ -45,7 +48,8 @@ func (l *Loader) Ruleset() (*Ruleset, error) {
 		rs.byID = map[int]*Rule{}
 	}
 	rs.indexCorrelationFields()
-	rs.indexFieldConds()
+	rs.indexFields()
+	rs.buildDispatch()
 	rs.state = rs.NewState()
 	return rs, nil
 }
@@ -110,26 +114,44 @@ func (rs *Ruleset) indexCorrelationFields() {
 	}
 }
 
-// indexFieldConds numbers the field names <field> tests, for the
-// per-event lookup memo.
-func (rs *Ruleset) indexFieldConds() {
+// indexFields numbers the dynamic field names rules read (<field> tests,
+// description references, same_field and different_field), for the
+// per-event lookup memo (evalCtx.field).
+func (rs *Ruleset) indexFields() {
 	pos := map[string]int{}
+	fid := func(lower string) int {
+		id, ok := pos[lower]
+		if !ok {
+			id = len(rs.fieldNames)
+			pos[lower] = id
+			rs.fieldNames = append(rs.fieldNames, lower)
+			rs.fieldHash = append(rs.fieldHash, keyHash(lower))
+		}
+		return id
+	}
+	fids := func(names []string) []int {
+		out := make([]int, len(names))
+		for i, n := range names {
+			out[i] = fid(n)
+		}
+		return out
+	}
 	for _, r := range rs.rules {
-		for i, c := range r.conds {
-			fc, ok := c.(fieldCond)
-			if !ok {
-				continue
+		for _, c := range r.conds {
+			if fc, ok := c.(*fieldCond); ok {
+				fc.fid = fid(fc.lower)
 			}
-			id, ok := pos[fc.lower]
-			if !ok {
-				id = len(rs.fieldNames)
-				pos[fc.lower] = id
-				rs.fieldNames = append(rs.fieldNames, fc.lower)
+		}
+		for i := range r.desc.refs {
+			if ref := &r.desc.refs[i]; !ref.isStatic {
+				ref.fid = fid(ref.lower)
 			}
-			fc.fid = id
-			r.conds[i] = fc
+		}
+		if r.corr != nil {
+			r.corr.sameFids, r.corr.diffFids = fids(r.corr.sameFields), fids(r.corr.diffFields)
 		}
 	}
+	rs.corrFids = fids(rs.corrFields)
 }
 
 // Rule returns the rule with this id, or nil.

@@ -20,11 +20,20 @@ type State struct {
 	hour      int64
 	lists     []*eventList
 
-	// per-event memo of dynamic field lookups (evalCtx.field)
-	gen     uint32
-	memoGen []uint32
-	memoVal []string
-	memoOK  []bool
+	// per-event memo of dynamic field lookups (evalCtx.field), by fid
+	gen  uint32
+	memo []memoEntry
+
+	ctx evalCtx    // the walk's state, reused by every Eval
+	cv  corrValues // a search's field values, reused by every search
+}
+
+// memoEntry is one field's lookup, valid while gen is the State's gen:
+// the position of the event's field, or -1. It holds no pointer, so
+// filling it needs no GC write barrier.
+type memoEntry struct {
+	gen uint32
+	pos int32
 }
 
 // NewState returns an empty State for rs.
@@ -34,9 +43,7 @@ func (rs *Ruleset) NewState() *State {
 		fired:     make([]int, len(rs.rules)),
 		ignoredAt: make([]int64, len(rs.rules)),
 		lists:     make([]*eventList, len(rs.lists)),
-		memoGen:   make([]uint32, len(rs.fieldNames)),
-		memoVal:   make([]string, len(rs.fieldNames)),
-		memoOK:    make([]bool, len(rs.fieldNames)),
+		memo:      make([]memoEntry, len(rs.fieldNames)),
 	}
 	for i, li := range rs.lists {
 		st.lists[i] = newEventList(li, rs.maxPerList)
@@ -57,7 +64,7 @@ func (st *State) FiredTimes(id int) int {
 func (st *State) nextGen() {
 	st.gen++
 	if st.gen == 0 { // wrapped: forget everything
-		clear(st.memoGen)
+		clear(st.memo)
 		st.gen = 1
 	}
 }
@@ -102,13 +109,21 @@ func (st *State) snapshot(c *evalCtx) *stored {
 	ev := c.ev
 	s := &stored{
 		at: c.now, agent: ev.AgentID, location: ev.Location, log: ev.Log,
-		matched: c.matched, static: ev.static, present: ev.present,
+		matched: c.matched, present: ev.present,
 		fields: len(ev.fields) > 0,
 	}
+	if ev.present != 0 {
+		static := ev.static
+		s.static = &static
+	}
 	if n := len(st.rs.corrFields); n > 0 {
-		s.vals, s.has = make([]string, n), make([]bool, n)
+		s.vals = s.inline[:0]
+		if n > len(s.inline) {
+			s.vals = make([]corrVal, 0, n)
+		}
 		for i, f := range st.rs.corrFields {
-			s.vals[i], s.has[i] = ev.getLower(f)
+			v, ok := c.field(st.rs.corrFids[i], f)
+			s.vals = append(s.vals, corrVal{v, ok})
 		}
 	}
 	return s
@@ -127,8 +142,8 @@ func (st *State) search(r *Rule, c *evalCtx, why *string) bool {
 		}
 		return false
 	}
-	cv := c.corrValues(cr)
-	entries, ok := st.lists[r.w.searchList].candidates(cr, cv, len(c.ev.fields) > 0)
+	cv := st.corrValues(c, cr)
+	entries, same, ok := st.lists[r.w.searchList].candidates(cr, cv, len(c.ev.fields) > 0)
 	if !ok {
 		entries = nil
 	}
@@ -139,7 +154,7 @@ func (st *State) search(r *Rule, c *evalCtx, why *string) bool {
 		if c.now-e.at > cr.timeframe {
 			break
 		}
-		if !st.qualifies(r, c, cv, e) {
+		if !st.qualifies(r, c, cv, e, same) {
 			continue
 		}
 		if e.matched >= r.Level {
@@ -173,28 +188,30 @@ func (st *State) search(r *Rule, c *evalCtx, why *string) bool {
 }
 
 // corrValues are the current event's values of a rule's same_field and
-// different_field names, looked up once per search.
+// different_field names, looked up once per search. The State reuses one.
 type corrValues struct {
 	same, diff     []string
 	sameOK, diffOK []bool
 }
 
-func (c *evalCtx) corrValues(cr *correlation) *corrValues {
-	v := &corrValues{}
-	for _, f := range cr.sameFields {
-		s, ok := c.ev.getLower(f)
+func (st *State) corrValues(c *evalCtx, cr *correlation) *corrValues {
+	v := &st.cv
+	v.same, v.sameOK, v.diff, v.diffOK = v.same[:0], v.sameOK[:0], v.diff[:0], v.diffOK[:0]
+	for i, f := range cr.sameFields {
+		s, ok := c.field(cr.sameFids[i], f)
 		v.same, v.sameOK = append(v.same, s), append(v.sameOK, ok)
 	}
-	for _, f := range cr.diffFields {
-		s, ok := c.ev.getLower(f)
+	for i, f := range cr.diffFields {
+		s, ok := c.field(cr.diffFids[i], f)
 		v.diff, v.diffOK = append(v.diff, s), append(v.diffOK, ok)
 	}
 	return v
 }
 
 // qualifies applies the agent, if_matched_regex and same_*/different_*
-// filters to one stored event.
-func (st *State) qualifies(r *Rule, c *evalCtx, cv *corrValues, e *stored) bool {
+// filters to one stored event; same skips the same_field test, which the
+// candidate list already applied.
+func (st *State) qualifies(r *Rule, c *evalCtx, cv *corrValues, e *stored, same bool) bool {
 	cr, ev := r.corr, c.ev
 	if !cr.global && (e.agent == "" || ev.AgentID == "" || e.agent != ev.AgentID) {
 		return false
@@ -207,12 +224,12 @@ func (st *State) qualifies(r *Rule, c *evalCtx, cv *corrValues, e *stored) bool 
 			return false
 		}
 	}
-	if len(cr.sameIdx) > 0 {
+	if len(cr.sameIdx) > 0 && !same {
 		if len(ev.fields) == 0 || !e.fields {
 			return false
 		}
 		for k, i := range cr.sameIdx {
-			if !cv.sameOK[k] || !e.has[i] || e.vals[i] != cv.same[k] {
+			if !cv.sameOK[k] || !e.vals[i].ok || e.vals[i].v != cv.same[k] {
 				return false
 			}
 		}
@@ -222,7 +239,7 @@ func (st *State) qualifies(r *Rule, c *evalCtx, cv *corrValues, e *stored) bool 
 			return false
 		}
 		for k, i := range cr.diffIdx {
-			if cv.diffOK[k] && e.has[i] && e.vals[i] == cv.diff[k] {
+			if cv.diffOK[k] && e.vals[i].ok && e.vals[i].v == cv.diff[k] {
 				return false
 			}
 		}
