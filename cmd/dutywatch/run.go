@@ -94,6 +94,9 @@ func runPipeline(ctx context.Context, cfg config.Config, once bool, wcfg *web.Co
 	}
 	pcfg := pipeline.DefaultConfig()
 	pcfg.Workers = cfg.Workers
+	if st, err := os.Stderr.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+		pcfg.Terminal = os.Stderr // a backfill shows a progress bar; otherwise progress log lines
+	}
 	acfg, err := alerterConfig(cfg, rs, pcfg.Host)
 	if err != nil {
 		return err

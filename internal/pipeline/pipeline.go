@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -41,6 +42,10 @@ type Config struct {
 	ShutdownGrace time.Duration
 	// Host names the manager and agent in archive lines.
 	Host string
+	// ProgressInterval is how often a long poll reports its progress (0:
+	// never); Terminal, when set, gets a progress bar instead of log lines.
+	ProgressInterval time.Duration
+	Terminal         io.Writer
 }
 
 // DefaultConfig returns the defaults.
@@ -61,6 +66,8 @@ func DefaultConfig() Config {
 		MaxAttempts:    10,
 		ShutdownGrace:  2 * time.Minute,
 		Host:           host,
+
+		ProgressInterval: 30 * time.Second,
 	}
 }
 
@@ -190,7 +197,13 @@ func (p *Pipeline) poll(ctx context.Context, src source.Source, opt SourceOption
 		close(results)
 	}()
 
-	err := p.sequence(work, src, results, opt, &stats, log)
+	var prog progress
+	progressCtx, stopProgress := context.WithCancel(ctx)
+	var reporter sync.WaitGroup
+	reporter.Go(func() { reportProgress(progressCtx, &prog, p.cfg.ProgressInterval, p.cfg.Terminal, log) })
+	err := p.sequence(work, src, results, opt, &stats, &prog, log)
+	stopProgress()
+	reporter.Wait()
 	if err != nil {
 		// Stop intake, then drain so every goroutine exits before we return.
 		stopListing()

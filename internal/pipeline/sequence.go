@@ -13,7 +13,7 @@ import (
 // sequence commits results in listing order, batching consecutive ready
 // results into one transaction. It returns ErrStopped (wrapped) when a
 // failure must stop the source, and any commit error.
-func (p *Pipeline) sequence(ctx context.Context, src source.Source, results <-chan *result, opt SourceOptions, stats *Stats, log *slog.Logger) error {
+func (p *Pipeline) sequence(ctx context.Context, src source.Source, results <-chan *result, opt SourceOptions, stats *Stats, prog *progress, log *slog.Logger) error {
 	waiting := make(map[int]*result)
 	want := 0
 	for r := range results {
@@ -26,14 +26,14 @@ func (p *Pipeline) sequence(ctx context.Context, src source.Source, results <-ch
 			batch = append(batch, next)
 			size += next.out.Len()
 			if len(batch) >= p.cfg.BatchObjects || size >= p.cfg.BatchBytes {
-				if err := p.commitBatch(ctx, src, batch, opt, stats, log); err != nil {
+				if err := p.commitBatch(ctx, src, batch, opt, stats, prog, log); err != nil {
 					closeAll(waiting)
 					return err
 				}
 				batch, size = nil, 0
 			}
 		}
-		if err := p.commitBatch(ctx, src, batch, opt, stats, log); err != nil {
+		if err := p.commitBatch(ctx, src, batch, opt, stats, prog, log); err != nil {
 			closeAll(waiting)
 			return err
 		}
@@ -51,7 +51,7 @@ func closeAll(waiting map[int]*result) {
 // commits the batch's state in one transaction. Without SkipOnError the
 // batch is cut at its first failure, which is recorded, and ErrStopped
 // returned; canceled objects cut the batch the same way, silently.
-func (p *Pipeline) commitBatch(ctx context.Context, src source.Source, batch []*result, opt SourceOptions, stats *Stats, log *slog.Logger) (err error) {
+func (p *Pipeline) commitBatch(ctx context.Context, src source.Source, batch []*result, opt SourceOptions, stats *Stats, prog *progress, log *slog.Logger) (err error) {
 	if len(batch) == 0 {
 		return nil
 	}
@@ -131,6 +131,7 @@ func (p *Pipeline) commitBatch(ctx context.Context, src source.Source, batch []*
 	finished = true
 	for _, r := range batch {
 		p.report(r, stats, log)
+		prog.add(r)
 	}
 	// Done hooks (remove_from_bucket, ...) run only once the commit holds.
 	for _, r := range committed {
