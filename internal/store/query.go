@@ -70,12 +70,10 @@ func resolve(ctx context.Context, q *sql.Tx, r TimeRange) (w window, ok bool, er
 	return w, !w.empty(), nil
 }
 
-// rangeArgs are the bounds of w for "event_time >= ? AND event_time < ?".
-func (w window) args() []any { return []any{w.from, w.to} }
-
 // parts splits a window into what each rollup table can answer exactly:
-// whole days from alert_counts_day, whole hours from alert_counts_hour and
-// the partial hours at the edges from alert_labels itself.
+// whole days from alert_counts_day, whole hours from alert_counts_hour, and
+// the partial hours at the edges from alert_counts_5m and, for the minutes
+// left over, alert_labels itself (see readEdges).
 type parts struct {
 	inner window    // whole hours, [first whole hour, last whole hour end)
 	days  window    // whole days inside inner (may be empty)
@@ -106,22 +104,21 @@ func split(w window) parts {
 	return p
 }
 
-// seriesSteps are the bucket sizes a chart may use; seriesStep picks the
-// smallest that keeps a range within maxBuckets.
-var seriesSteps = [...]time.Duration{
-	5 * time.Minute, 15 * time.Minute, time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour,
-	24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour,
-}
-
+// maxBuckets bounds the buckets of a chart.
 const maxBuckets = 60
 
-func seriesStep(d time.Duration) time.Duration {
-	for _, s := range seriesSteps {
-		if d <= s*maxBuckets {
+// seriesStep picks the smallest chart step that keeps a range of span
+// milliseconds within maxBuckets, from a fixed list, or whole days beyond
+// it (a range may reach back to year 1 when a finding had no time).
+func seriesStep(span int64) int64 {
+	const minute, hour, day = 60 * 1000, spanHour, spanDay
+	for _, s := range [...]int64{5 * minute, 15 * minute, hour, 3 * hour, 6 * hour, 12 * hour, day, 7 * day, 30 * day,
+		90 * day, 365 * day} {
+		if span <= s*maxBuckets {
 			return s
 		}
 	}
-	return seriesSteps[len(seriesSteps)-1]
+	return (span/maxBuckets/day + 1) * day
 }
 
 // seriesAcc gathers counts per (label, bucket) for a Series.
@@ -132,7 +129,7 @@ type seriesAcc struct {
 }
 
 func newSeries(w window) *seriesAcc {
-	step := seriesStep(time.Duration(w.to-w.from) * time.Millisecond).Milliseconds()
+	step := seriesStep(w.to - w.from)
 	start := floorTo(w.from, step)
 	return &seriesAcc{start: start, step: step, n: int((floorTo(w.to-1, step)-start)/step) + 1, vals: map[string][]int64{}}
 }
@@ -232,12 +229,12 @@ func sortCounts(cs []Count) {
 	})
 }
 
-// clampLimit returns n, or def when n <= 0, never more than max.
-func clampLimit(n, def, max int) int {
+// clampLimit returns n, or def when n <= 0, never more than most.
+func clampLimit(n, def, most int) int {
 	if n <= 0 {
 		return def
 	}
-	return min(n, max)
+	return min(n, most)
 }
 
 // millis converts stored Unix milliseconds to a UTC time.

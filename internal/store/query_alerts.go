@@ -134,12 +134,13 @@ func alertWhere(f AlertFilter) (string, []any, error) {
 
 // ftsQuery turns search text into an FTS5 query that is never FTS syntax:
 // each word becomes a quoted phrase (embedded quotes doubled) and all must
-// match. Words without a character the tokenizer keeps (letters, digits
-// and .-_:/, as alerts_fts is declared) are dropped: they could match
-// nothing. It returns "" when no word is left.
+// match. NUL separates words too (FTS5 would end the query there). Words
+// without a character the tokenizer keeps (letters, digits and .-_:/, as
+// alerts_fts is declared) are dropped: they could match nothing. It
+// returns "" when no word is left.
 func ftsQuery(text string) string {
 	var terms []string
-	for _, w := range strings.Fields(text) {
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) || r == 0 }) {
 		if !strings.ContainsFunc(w, isTokenRune) {
 			continue
 		}

@@ -75,6 +75,7 @@ func TestAlertsFilter(t *testing.T) {
 		{"hostile: column filter", AlertFilter{Text: "description:brute"}, "[]", 0},
 		{"hostile: brackets only", AlertFilter{Text: "( ) { } * - + \\"}, "[]", 0},
 		{"hostile: NUL", AlertFilter{Text: "\x00"}, "[]", 0},
+		{"hostile: NUL inside", AlertFilter{Text: "brute\x00force"}, "[f1]", 1},
 		{"blank text does not filter", AlertFilter{Text: "  \t"}, "[f4 f3 f2 f1]", 4},
 	}
 	for _, tt := range tests {
@@ -121,6 +122,7 @@ func TestFTSQuery(t *testing.T) {
 		"  ":               "",
 		"* ( )":            "",
 		"10.0.0.1 eu-west": `"10.0.0.1" AND "eu-west"`,
+		"0\x00x":           `"0" AND "x"`,
 	} {
 		if got := ftsQuery(in); got != want {
 			t.Errorf("ftsQuery(%q) = %s; want %s", in, got, want)

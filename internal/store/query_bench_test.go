@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,8 +19,8 @@ const (
 )
 
 // openBenchStore returns a store holding benchAlerts synthetic alerts over
-// the 30 days before benchEnd, built once for the benchmark (a couple of
-// minutes). Set DUTYWATCH_BENCH_DB to a file path to keep the store and
+// the 30 days before benchEnd, bulk-loaded once for the benchmark (about
+// two minutes; BenchmarkPutAlert measures the normal write path). Set DUTYWATCH_BENCH_DB to a file path to keep the store and
 // reuse it in later runs.
 func openBenchStore(b *testing.B) *Store {
 	b.Helper()
@@ -46,11 +47,11 @@ func openBenchStore(b *testing.B) *Store {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		rate := bulkAlerts(b, s, benchAlerts, 1, benchEnd, benchSpan)
+		rate := bulkLoad(b, s, benchAlerts, 1, benchEnd, benchSpan)
 		if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 			b.Fatal(err)
 		}
-		b.Logf("stored %d alerts in %s: %.0f alerts/s", benchAlerts, time.Since(start).Round(time.Second), rate)
+		b.Logf("bulk-loaded %d alerts in %s (%.0f alerts/s)", benchAlerts, time.Since(start).Round(time.Second), rate)
 	}
 	s.Close()
 	if fi, err := os.Stat(path); err == nil {
@@ -99,10 +100,17 @@ func BenchmarkPages1M(b *testing.B) {
 			"UnusualNetwork": func(ctx context.Context) error { _, err := s.UnusualNetwork(ctx, r, 50); return err },
 			"Alerts":         func(ctx context.Context) error { _, err := s.Alerts(ctx, AlertFilter{Range: r}); return err },
 			"AlertsText": func(ctx context.Context) error {
-				_, err := s.Alerts(ctx, AlertFilter{Range: r, Text: "brute 100.64.0.7"})
+				_, err := s.Alerts(ctx, AlertFilter{Range: r, Text: "against 100.64.0.7"})
 				return err
 			},
 			"Instances": func(ctx context.Context) error { _, err := s.Instances(ctx, r, 50); return err },
+			"InstanceStory": func(ctx context.Context) error { // of the busiest instance
+				top, err := s.Instances(ctx, r, 1)
+				if err == nil && len(top) == 1 {
+					_, err = s.InstanceStory(ctx, top[0].Label, r)
+				}
+				return err
+			},
 		} {
 			b.Run(name+"/"+br.name, func(b *testing.B) { benchLatency(b, f) })
 		}
@@ -126,4 +134,41 @@ func benchLatency(b *testing.B, f func(context.Context) error) {
 	}
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.95), "p95-ms")
+}
+
+// BenchmarkPutAlert measures the write path the pipeline uses, triggers
+// included: PutAlert in transactions of 500 alerts.
+func BenchmarkPutAlert(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "state.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	var as []Alert
+	genAlerts(100_000, 2, benchEnd, benchSpan, func(a Alert) error { as = append(as, a); return nil })
+	tx, err := s.Begin(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		a := as[i%len(as)]
+		a.ID = fmt.Sprintf("%s-%d", a.ID, i/len(as))
+		if err := tx.PutAlert(ctx, a); err != nil {
+			b.Fatal(err)
+		}
+		if i++; i%500 == 0 {
+			if err := tx.Commit(); err != nil {
+				b.Fatal(err)
+			}
+			if tx, err = s.Begin(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
 }

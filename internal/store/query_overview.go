@@ -18,8 +18,8 @@ const (
 	otherLabel  = "other"
 )
 
-// bandOrder is the fixed order of AWS severity bands.
-var bandOrder = [...]string{"low", "medium", "high", "critical"}
+// bandNames returns the AWS severity bands in their fixed order.
+func bandNames() []string { return []string{"low", "medium", "high", "critical"} }
 
 // Overview returns the dashboard's first page for alerts with event time in
 // r: totals by severity band, type, group, instance and attacker, the top
@@ -43,7 +43,7 @@ func (s *Store) Overview(ctx context.Context, r TimeRange, top int) (Overview, e
 		if err != nil {
 			return err
 		}
-		o.ByBandTime = bands.series(bandOrder[:])
+		o.ByBandTime = bands.series(bandNames())
 		o.ByBand = bandCounts(bands.totals())
 		for _, c := range o.ByBand {
 			o.Total += c.Count
@@ -101,8 +101,9 @@ func (s *Store) Instances(ctx context.Context, r TimeRange, limit int) ([]Count,
 
 // bandCounts returns the four bands in order, zero when absent from cs.
 func bandCounts(cs []Count) []Count {
-	out := make([]Count, len(bandOrder))
-	for i, b := range bandOrder {
+	names := bandNames()
+	out := make([]Count, len(names))
+	for i, b := range names {
 		out[i].Label = b
 		for _, c := range cs {
 			if c.Label == b {
@@ -132,8 +133,8 @@ func geoFromLabels(cs []Count) []GeoPoint {
 	return out
 }
 
-// edgeCounts are the counts of the alerts in a range's partial hours, read
-// from alert_labels: per 5-minute bucket for charts, and per label.
+// edgeCounts are the counts of the alerts in a range's partial hours: per
+// 5-minute bucket for charts, and per label.
 type edgeCounts struct {
 	rows   []edgeRow
 	totals map[int]map[string]int64 // by dim
@@ -146,33 +147,61 @@ type edgeRow struct {
 	n      int64
 }
 
+func (e *edgeCounts) add(r edgeRow) {
+	e.rows = append(e.rows, r)
+	if e.totals[r.dim] == nil {
+		e.totals[r.dim] = map[string]int64{}
+	}
+	e.totals[r.dim][r.label] += r.n
+}
+
+// readEdges counts p's partial hours: their whole 5-minute buckets from
+// alert_counts_5m, the minutes left over from alert_labels.
 func readEdges(ctx context.Context, q *sql.Tx, p parts) (edgeCounts, error) {
 	e := edgeCounts{totals: map[int]map[string]int64{}}
 	for _, w := range p.edges {
-		// One window per query: with an OR of two windows SQLite scans
-		// the whole table for the groups.
-		rows, err := q.QueryContext(ctx, `SELECT dim, t - ((t % 300000) + 300000) % 300000, label, count(*)
-			FROM alert_labels WHERE t >= ? AND t < ? GROUP BY 1, 2, 3`, w.from, w.to)
-		if err != nil {
-			return e, fmt.Errorf("count edge alerts: %w", err)
-		}
-		for rows.Next() {
-			var r edgeRow
-			if err := rows.Scan(&r.dim, &r.bucket, &r.label, &r.n); err != nil {
-				rows.Close()
-				return e, fmt.Errorf("read edge count: %w", err)
+		raw := []window{w}
+		if f0, f1 := ceilTo(w.from, span5m), floorTo(w.to, span5m); f0 < f1 {
+			raw = []window{{w.from, f0}, {f1, w.to}}
+			rows, err := q.QueryContext(ctx, `SELECT dim, bucket, label, n FROM alert_counts_5m
+				WHERE dim IN (1, 2, 3, 4, 5, 6, 7, 8, 9) AND bucket >= ? AND bucket < ?`, f0, f1)
+			if err := scanEdges(rows, err, &e); err != nil {
+				return e, err
 			}
-			e.rows = append(e.rows, r)
-			if e.totals[r.dim] == nil {
-				e.totals[r.dim] = map[string]int64{}
-			}
-			e.totals[r.dim][r.label] += r.n
 		}
-		if err := rows.Close(); err != nil {
-			return e, fmt.Errorf("read edge counts: %w", err)
+		for _, w := range raw {
+			if w.empty() {
+				continue
+			}
+			// One window per query: with an OR of two windows SQLite
+			// scans the whole table for the groups.
+			rows, err := q.QueryContext(ctx, `SELECT dim, t - ((t % 300000) + 300000) % 300000, label, count(*)
+				FROM alert_labels WHERE t >= ? AND t < ? GROUP BY 1, 2, 3`, w.from, w.to)
+			if err := scanEdges(rows, err, &e); err != nil {
+				return e, err
+			}
 		}
 	}
 	return e, nil
+}
+
+// scanEdges reads (dim, bucket, label, n) rows into e and closes them.
+func scanEdges(rows *sql.Rows, err error, e *edgeCounts) error {
+	if err != nil {
+		return fmt.Errorf("count edge alerts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r edgeRow
+		if err := rows.Scan(&r.dim, &r.bucket, &r.label, &r.n); err != nil {
+			return fmt.Errorf("read edge count: %w", err)
+		}
+		e.add(r)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read edge counts: %w", err)
+	}
+	return nil
 }
 
 // readSeries counts dim's labels per chart bucket over w: whole hours from
@@ -227,7 +256,9 @@ func topLabels(ctx context.Context, q *sql.Tx, dim int, p parts, edge map[string
 	return topBySort(ctx, q, dim, p, edge, n)
 }
 
-// topBySort adds up every label's counts in p and sorts them.
+// topBySort adds up every label's counts in p and sorts them. The day
+// table is label first, so a day range alone would scan every label of
+// dim: the "?6 < ?7" guard skips it when there are no whole days.
 func topBySort(ctx context.Context, q *sql.Tx, dim int, p parts, edge map[string]int64, n int) ([]Count, error) {
 	if edge == nil {
 		edge = map[string]int64{} // "null" would be one row for json_each
@@ -239,7 +270,7 @@ func topBySort(ctx context.Context, q *sql.Tx, dim int, p parts, edge map[string
 	rows, err := q.QueryContext(ctx, `SELECT label, sum(n) AS c FROM (
 			SELECT label, n FROM alert_counts_hour WHERE dim = ?1 AND bucket >= ?2 AND bucket < ?3
 			UNION ALL SELECT label, n FROM alert_counts_hour WHERE dim = ?1 AND bucket >= ?4 AND bucket < ?5
-			UNION ALL SELECT label, n FROM alert_counts_day WHERE dim = ?1 AND bucket >= ?6 AND bucket < ?7
+			UNION ALL SELECT label, n FROM alert_counts_day WHERE ?6 < ?7 AND dim = ?1 AND bucket >= ?6 AND bucket < ?7
 			UNION ALL SELECT key, value FROM json_each(?8))
 		GROUP BY label HAVING c > 0 ORDER BY c DESC, label LIMIT ?9`,
 		dim, p.hours[0].from, p.hours[0].to, p.hours[1].from, p.hours[1].to, p.days.from, p.days.to, string(edgeJSON), n)

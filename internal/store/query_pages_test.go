@@ -67,7 +67,6 @@ func TestPortLabel(t *testing.T) {
 }
 
 func TestUnusualNetwork(t *testing.T) {
-	ctx := context.Background()
 	s, _ := openTest(t)
 	call := func(id string, at time.Duration, typ, principal, ip, api, country string) Alert {
 		return Alert{ID: id, EventTime: t0.Add(at), Type: typ, Principal: principal, RemoteIP: ip, API: api,
@@ -83,7 +82,15 @@ func TestUnusualNetwork(t *testing.T) {
 		call("u5", 5*time.Hour, "Policy:S3/BucketBlockPublicAccessDisabled", "arn:bob", "203.0.113.4", "PutBucketPolicy", "CN"),
 		call("x1", 6*time.Hour, "UnauthorizedAccess:EC2/SSHBruteForce", "", "203.0.113.5", "", "US"), // not unusual network
 	)
-	got, err := s.UnusualNetwork(ctx, TimeRange{From: t0, To: t0.Add(24 * time.Hour)}, 0)
+	// A day reads the range; a week scans the grouped index.
+	for _, r := range []TimeRange{{From: t0, To: t0.Add(24 * time.Hour)}, {From: t0.Add(-6 * 24 * time.Hour), To: t0.Add(24 * time.Hour)}} {
+		checkUnusual(t, s, r)
+	}
+}
+
+func checkUnusual(t *testing.T, s *Store, r TimeRange) {
+	t.Helper()
+	got, err := s.UnusualNetwork(context.Background(), r, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 
 // pruneBatch is how many alerts one retention transaction deletes, so the
 // pipeline's commits wait at most one batch.
-const pruneBatch = 2000
+const pruneBatch = 500
 
 // PruneAlerts deletes the alerts with event time before before, oldest
 // first, in batches of one transaction each, and then the stored findings
