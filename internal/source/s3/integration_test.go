@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -318,6 +319,30 @@ func TestIntegrationCredentials(t *testing.T) {
 			}
 		}
 	})
+	t.Run("assume role refreshes expired credentials", func(t *testing.T) {
+		isolateAWSEnv(t)
+		// Credentials that are already past their expiry when the next
+		// request comes, as after hours of a long run: each request must
+		// assume the role again instead of signing with stale keys.
+		sts := &fakeSTS{key: srv.AccessKey, secret: srv.SecretKey, ttl: -time.Minute}
+		ts := httptest.NewServer(sts)
+		defer ts.Close()
+		cc := serverClientConfig(srv)
+		cc.AccessKey, cc.SecretKey = "base-key", "base-secret"
+		cc.RoleARN, cc.STSEndpoint = "arn:aws:iam::111111111111:role/reader", ts.URL
+		client, err := NewClient(context.Background(), cc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			if _, err := client.ListObjectsV2(context.Background(), &awss3.ListObjectsV2Input{Bucket: aws.String("gd-creds")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if calls, _ := sts.seen(); calls != 3 {
+			t.Errorf("AssumeRole called %d times for three requests with expired credentials, want 3", calls)
+		}
+	})
 	t.Run("half static keys", func(t *testing.T) {
 		if _, err := NewClient(context.Background(), ClientConfig{AccessKey: "x"}); err == nil {
 			t.Fatal("accepted an access key without a secret")
@@ -338,6 +363,8 @@ func writeFile(t *testing.T, path, s string) {
 // keys alone.
 type fakeSTS struct {
 	key, secret string
+	// ttl is how long the issued credentials live; 0 means an hour.
+	ttl time.Duration
 	// mu guards the fields below.
 	mu    sync.Mutex
 	calls int
@@ -365,5 +392,5 @@ func (f *fakeSTS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 <Expiration>%s</Expiration></Credentials>
 <AssumedRoleUser><Arn>arn:aws:sts::111111111111:assumed-role/reader/dutywatch</Arn><AssumedRoleId>AROA:dutywatch</AssumedRoleId></AssumedRoleUser>
 </AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>`,
-		f.key, f.secret, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+		f.key, f.secret, time.Now().Add(cmp.Or(f.ttl, time.Hour)).UTC().Format(time.RFC3339))
 }
