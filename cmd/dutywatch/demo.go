@@ -56,7 +56,7 @@ demo data (--no-serve to skip).`,
 				}
 			}
 			start := time.Now()
-			if err := runPipeline(cmd.Context(), cfg, true, nil, log, out); err != nil {
+			if err := runPipeline(cmd.Context(), cfg, runOptions{once: true}, log, out); err != nil {
 				return err
 			}
 			if err := summarize(out, cfg, time.Since(start)); err != nil {

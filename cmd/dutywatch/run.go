@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"sort"
 	"time"
@@ -24,6 +27,7 @@ import (
 func newRunCommand(g *globalFlags) *cobra.Command {
 	var configPath string
 	var once, serve bool
+	var metricsAddr string
 	var wf webFlags
 	cmd := &cobra.Command{
 		Use:   "run --config FILE",
@@ -49,21 +53,32 @@ func newRunCommand(g *globalFlags) *cobra.Command {
 				}
 				wcfg = &c
 			}
-			return runPipeline(cmd.Context(), cfg, once, wcfg, log, cmd.OutOrStdout())
+			return runPipeline(cmd.Context(), cfg, runOptions{once: once, web: wcfg, metricsAddr: metricsAddr}, log, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringVar(&configPath, "config", "dutywatch.yaml", "configuration file: dutywatch YAML or a Wazuh ossec.conf")
 	cmd.Flags().BoolVar(&once, "once", false, "poll every source one time and exit (with --serve: then keep serving)")
-	cmd.Flags().BoolVar(&serve, "serve", false, "also serve the web dashboard (see dutywatch serve --help)")
+	cmd.Flags().BoolVar(&serve, "serve", false, "also serve the web dashboard, with /metrics and /healthz (see dutywatch serve --help)")
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus /metrics and /healthz on this address without the dashboard, e.g. 127.0.0.1:9464")
 	wf.register(cmd)
 	return cmd
 }
 
+// runOptions say how runPipeline runs.
+type runOptions struct {
+	once bool
+	// web, when set, serves the dashboard (with /metrics) beside the pipeline.
+	web *web.Config
+	// metricsAddr, when set, serves /metrics and /healthz alone.
+	metricsAddr string
+}
+
 // runPipeline opens the state and sinks of cfg and runs its sources, and
-// the dashboard when wcfg is not nil. Stop order: the sources' polls end
-// first (their last commit included) and the dashboard shuts down, then the
-// sink files, then the store.
-func runPipeline(ctx context.Context, cfg config.Config, once bool, wcfg *web.Config, log *slog.Logger, out io.Writer) error {
+// the dashboard or metrics server when asked. Stop order: the sources'
+// polls end first (their last commit included) and the servers shut down,
+// then the sink files, then the store.
+func runPipeline(ctx context.Context, cfg config.Config, opt runOptions, log *slog.Logger, out io.Writer) error {
+	once, wcfg := opt.once, opt.web
 	st, err := store.Open(ctx, cfg.State)
 	if err != nil {
 		return err
@@ -112,6 +127,9 @@ func runPipeline(ctx context.Context, cfg config.Config, once bool, wcfg *web.Co
 	if wcfg != nil {
 		wcfg.Metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 		g.Go(func() error { return serveWeb(gctx, *wcfg, st, log) })
+	}
+	if opt.metricsAddr != "" && !once { // a single pass ends before anyone scrapes
+		g.Go(func() error { return serveMetrics(gctx, opt.metricsAddr, reg, log) })
 	}
 	if !once && cfg.Retention > 0 {
 		g.Go(func() error { return pruneLoop(gctx, st, cfg.Retention, log) })
@@ -176,4 +194,27 @@ func fileSizes(paths ...string) float64 {
 		}
 	}
 	return float64(n)
+}
+
+// serveMetrics serves /metrics and /healthz on addr until ctx ends.
+func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	log.Info("serving metrics", "addr", ln.Addr().String())
+	stop := context.AfterFunc(ctx, func() {
+		shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	})
+	defer stop()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	return nil
 }

@@ -148,6 +148,10 @@ var ErrStopped = errors.New("source stopped at a failed object")
 func (p *Pipeline) Poll(ctx context.Context, src source.Source, opt SourceOptions) (Stats, error) {
 	log := p.log.With("source", src.Name())
 	start := time.Now()
+	// Failure series exist from the first poll on, so dashboards and alert
+	// rules on them see 0 rather than nothing.
+	p.metrics.objectsFailed.WithLabelValues(src.Name(), "fetch")
+	p.metrics.objectsFailed.WithLabelValues(src.Name(), "data")
 	stats, err := p.poll(ctx, src, opt, log)
 	p.metrics.pollDuration.WithLabelValues(src.Name()).Observe(time.Since(start).Seconds())
 	if !stats.Newest.IsZero() {
