@@ -39,6 +39,8 @@ type result struct {
 	rin  *spool
 	kind failKind
 	err  error
+	// attempts is how often the object has failed, once its failure is recorded.
+	attempts int
 
 	records, events, skipped int64
 	discarded, badRecords    int64

@@ -88,6 +88,13 @@ func (p *Pipeline) report(r *result, stats *Stats, log *slog.Logger) {
 	case failFetch:
 		stats.Failed++
 		p.metrics.objectsFailed.WithLabelValues(src, "fetch").Inc()
-		log.Error("object could not be read; will retry on a later poll", "key", r.obj.Key, "err", r.err)
+		// Logged once: a bucket policy or KMS key that denies access fails
+		// the same way on every poll until someone fixes it; the health page
+		// and the failure metric keep counting.
+		if r.attempts <= 1 {
+			log.Error("object could not be read; will retry on later polls", "key", r.obj.Key, "err", r.err)
+		} else {
+			log.Debug("object still cannot be read", "key", r.obj.Key, "attempts", r.attempts, "err", r.err)
+		}
 	}
 }

@@ -149,9 +149,12 @@ func (p *Pipeline) stage(ctx context.Context, tx *store.Tx, r *result, opt Sourc
 	case failCanceled:
 		return false, nil
 	case failFetch:
-		return false, tx.RecordFailure(ctx, r.obj, r.err, true)
+		var err error
+		r.attempts, err = tx.RecordFailure(ctx, r.obj, r.err, true)
+		return false, err
 	case failData:
-		if err := tx.RecordFailure(ctx, r.obj, r.err, false); err != nil {
+		var err error
+		if r.attempts, err = tx.RecordFailure(ctx, r.obj, r.err, false); err != nil {
 			return false, err
 		}
 		if !opt.SkipOnError {

@@ -77,12 +77,12 @@ func TestFailuresAndRetry(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTest(t)
 	fetch, data := obj("sc", "fetch"), obj("sc", "data")
-	for range 3 {
+	for i := range 3 {
 		tx, _ := s.Begin(ctx)
-		if err := tx.RecordFailure(ctx, fetch, errors.New("SlowDown"), true); err != nil {
-			t.Fatal(err)
+		if n, err := tx.RecordFailure(ctx, fetch, errors.New("SlowDown"), true); err != nil || n != i+1 {
+			t.Fatalf("RecordFailure = %d, %v; want attempt %d", n, err, i+1)
 		}
-		if err := tx.RecordFailure(ctx, data, errors.New("byte 7: bad gzip"), false); err != nil {
+		if _, err := tx.RecordFailure(ctx, data, errors.New("byte 7: bad gzip"), false); err != nil {
 			t.Fatal(err)
 		}
 		if err := tx.Commit(); err != nil {

@@ -17,6 +17,9 @@ type Tx struct {
 	store *Store
 	// stmts are the store's prepared statements bound to tx, made on first use.
 	stmts map[string]*sql.Stmt
+	// added are the rowids of the alerts PutAlert inserted, which Commit
+	// counts into the rollups.
+	added []int64
 }
 
 // stmt returns the prepared statement name bound to the transaction.
@@ -78,21 +81,24 @@ func (t *Tx) MarkDone(ctx context.Context, d Done) error {
 	return nil
 }
 
-// RecordFailure records that o failed with cause. transient failures are
-// retried on later polls; permanent ones stay for the operator to see.
-func (t *Tx) RecordFailure(ctx context.Context, o source.Object, cause error, transient bool) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO objects_failed
+// RecordFailure records that o failed with cause and returns how many times
+// it has failed so far. transient failures are retried on later polls;
+// permanent ones stay for the operator to see.
+func (t *Tx) RecordFailure(ctx context.Context, o source.Object, cause error, transient bool) (int, error) {
+	var attempts int
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO objects_failed
 		(scope, key, source, bucket, account, region, etag, size, error, transient, attempts, first_at, last_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
 		ON CONFLICT (scope, key) DO UPDATE SET error = excluded.error, transient = excluded.transient,
 			etag = excluded.etag, size = excluded.size,
-			attempts = objects_failed.attempts + 1, last_at = excluded.last_at`,
+			attempts = objects_failed.attempts + 1, last_at = excluded.last_at
+		RETURNING attempts`,
 		o.Scope, o.Key, o.Source, o.Bucket, o.Account, o.Region, o.ETag, o.Size,
-		cause.Error(), transient, t.now.UnixMilli(), t.now.UnixMilli())
+		cause.Error(), transient, t.now.UnixMilli(), t.now.UnixMilli()).Scan(&attempts)
 	if err != nil {
-		return fmt.Errorf("record failure of %s: %w", o.URI(), err)
+		return 0, fmt.Errorf("record failure of %s: %w", o.URI(), err)
 	}
-	return nil
+	return attempts, nil
 }
 
 // SetSinkOffset records the committed byte offset of a JSON-lines sink.
@@ -107,6 +113,10 @@ func (t *Tx) SetSinkOffset(ctx context.Context, sink string, offset int64) error
 
 // Commit makes the transaction durable.
 func (t *Tx) Commit() error {
+	if err := t.countAdded(context.Background()); err != nil {
+		t.tx.Rollback()
+		return fmt.Errorf("commit state: %w", err)
+	}
 	if err := t.tx.Commit(); err != nil {
 		return fmt.Errorf("commit state: %w", err)
 	}
