@@ -108,5 +108,8 @@ func s3Config(sc config.Source) (s3source.Config, error) {
 		c.SessionName = sc.IAMRoleSessionName
 	}
 	c.STSEndpoint = sc.STSEndpoint
+	if sc.RequestTimeout != 0 {
+		c.RequestTimeout = sc.RequestTimeout
+	}
 	return c, nil
 }

@@ -111,6 +111,9 @@ type Source struct {
 	// LookBack is how far before the cursor a poll re-lists for late
 	// objects in the Firehose layout (native re-lists whole day folders).
 	LookBack time.Duration
+	// RequestTimeout bounds each S3 request, and each wait for more of an
+	// object's body; 0 means the default (2m).
+	RequestTimeout time.Duration
 }
 
 // Discard is Wazuh's discard_regex: drop a finding when the string at the

@@ -327,3 +327,13 @@ func TestRulesSection(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestTimeout(t *testing.T) {
+	c, _, err := Parse("t.yaml", []byte("sources:\n  - name: b\n    bucket: gd-findings\n    request_timeout: 30s\n"))
+	if err != nil || len(c.Sources) != 1 || c.Sources[0].RequestTimeout != 30*time.Second {
+		t.Fatalf("Parse = %+v, %v; want request_timeout 30s", c.Sources, err)
+	}
+	if _, _, err := Parse("t.yaml", []byte("sources:\n  - name: b\n    bucket: gd-findings\n    request_timeout: 1ms\n")); err == nil {
+		t.Error("a request_timeout under a second was accepted")
+	}
+}

@@ -61,6 +61,7 @@ type (
 		ServiceEndpoint    string       `yaml:"service_endpoint,omitempty"`
 		ForcePathStyle     *bool        `yaml:"force_path_style,omitempty"`
 		LookBack           string       `yaml:"look_back,omitempty"`
+		RequestTimeout     string       `yaml:"request_timeout,omitempty"`
 	}
 	yamlDiscard struct {
 		Field string `yaml:"field"`
@@ -137,6 +138,9 @@ func marshalSource(s Source) yamlSource {
 	}
 	if s.LookBack != def.LookBack {
 		y.LookBack = formatDuration(s.LookBack)
+	}
+	if s.RequestTimeout != 0 {
+		y.RequestTimeout = formatDuration(s.RequestTimeout)
 	}
 	if s.Type == TypeS3 {
 		y.Region = unlessEqual(s.Region, def.Region)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -170,6 +171,11 @@ func (r *reader) setAWSOption(s *Source, key, value string) (warning string, err
 		s.Region = value
 	case "look_back":
 		s.LookBack, _, err = parseDuration(value, "duration", r.yamlForms, false)
+	case "request_timeout":
+		s.RequestTimeout, _, err = parseDuration(value, "duration", r.yamlForms, false)
+		if err == nil && s.RequestTimeout < time.Second {
+			err = fmt.Errorf("request_timeout %q is under a second", value)
+		}
 	default:
 		return "", errUnknownOption
 	}
@@ -233,7 +239,7 @@ func (r *reader) setSchedule(sc *Schedule, key, value string) error {
 func s3Only() []string {
 	return []string{"bucket", "aws_profile", "access_key", "secret_key", "iam_role_arn",
 		"iam_role_duration", "external_id", "iam_role_session_name", "sts_endpoint",
-		"service_endpoint", "region", "force_path_style"}
+		"service_endpoint", "region", "force_path_style", "request_timeout"}
 }
 
 // finish checks what can only be checked once every option of d is read,
