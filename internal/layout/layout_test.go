@@ -268,3 +268,22 @@ func BenchmarkParse(b *testing.B) {
 		})
 	}
 }
+
+func TestPruneFloor(t *testing.T) {
+	w := Window{LookBack: 2 * time.Hour, LookBackDays: 1}
+	cursor := "fh/2025/01/20/13/gd-1-2025-01-20-13-05-00-aaaa.gz"
+	floor := w.PruneFloor(Firehose, "fh/", cursor)
+	if floor != "fh/2025/01/13/11/" {
+		t.Errorf("firehose floor = %q; want a week and 2h before the cursor's hour", floor)
+	}
+	if start := w.FirehoseStart("fh/", cursor, time.Now()); floor > start {
+		t.Errorf("floor %q above the listing start %q", floor, start)
+	}
+	native := "AWSLogs/111122223333/GuardDuty/us-east-1/"
+	if got := w.PruneFloor(Native, native, native+"2025/01/20/uuid.jsonl.gz"); got != native+"2025/01/12/" {
+		t.Errorf("native floor = %q", got)
+	}
+	if got := w.PruneFloor(Firehose, "fh/", ""); got != "" {
+		t.Errorf("floor without a cursor = %q; want none", got)
+	}
+}

@@ -97,3 +97,28 @@ func day(t time.Time) time.Time {
 	y, m, d := t.UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+// pruneMargin widens the look-back for PruneFloor, so that raising
+// look_back by less than this after a prune re-reads nothing already done.
+const pruneMargin = 7 * 24 * time.Hour
+
+// PruneFloor returns the key below which a scope's done-set may be
+// forgotten: the scope's listing starts at or after it on every later poll,
+// because the cursor only moves forward and the floor is the cursor's
+// window widened by a week. "" means keep everything.
+func (w Window) PruneFloor(kind Kind, prefix, cursor string) string {
+	if cursor == "" {
+		return ""
+	}
+	wide := Window{LookBack: max(w.LookBack, 0) + pruneMargin, LookBackDays: max(w.LookBackDays, 0) + int(pruneMargin/(24*time.Hour))}
+	var floor string
+	if kind == Firehose {
+		floor = wide.FirehoseStart(prefix, cursor, time.Time{})
+	} else {
+		floor = wide.NativeStart(prefix, cursor, time.Time{})
+	}
+	if floor == cursor {
+		return "" // a cursor outside the layout: no window to prune below
+	}
+	return floor
+}

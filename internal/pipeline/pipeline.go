@@ -160,7 +160,35 @@ func (p *Pipeline) Poll(ctx context.Context, src source.Source, opt SourceOption
 	if rerr := p.store.RecordPoll(context.WithoutCancel(ctx), src.Name(), start, err); rerr != nil && err == nil {
 		err = rerr
 	}
+	if err == nil {
+		p.pruneDone(ctx, src, log)
+	}
 	return stats, err
+}
+
+// doneFloors is implemented by sources that know, per scope, the key below
+// which they never list again (source/s3, source/dir).
+type doneFloors interface {
+	DoneFloors() map[string]string
+}
+
+// pruneDone forgets done objects the source will never list again, so the
+// done-set holds only the listing windows and state stays bounded.
+func (p *Pipeline) pruneDone(ctx context.Context, src source.Source, log *slog.Logger) {
+	f, ok := src.(doneFloors)
+	if !ok {
+		return
+	}
+	for scope, floor := range f.DoneFloors() {
+		n, err := p.store.PruneDoneBelow(ctx, scope, floor)
+		if err != nil {
+			log.Warn("prune the done-set", "scope", scope, "err", err)
+			continue
+		}
+		if n > 0 {
+			log.Debug("pruned the done-set", "scope", scope, "below", floor, "objects", n)
+		}
+	}
 }
 
 func (p *Pipeline) poll(ctx context.Context, src source.Source, opt SourceOptions, log *slog.Logger) (Stats, error) {

@@ -86,3 +86,17 @@ func (s *Store) Count(ctx context.Context, src string) (Counts, error) {
 	}
 	return c, nil
 }
+
+// PruneDoneBelow forgets the done objects of scope whose keys sort below
+// floor: the source never lists them again, so the done-set needs only the
+// keys of the listing window and stays bounded.
+func (s *Store) PruneDoneBelow(ctx context.Context, scope, floor string) (int64, error) {
+	if floor == "" {
+		return 0, nil
+	}
+	res, err := s.db.ExecContext(ctx, `DELETE FROM objects_done WHERE scope = ? AND key < ?`, scope, floor)
+	if err != nil {
+		return 0, fmt.Errorf("prune done objects of %s: %w", scope, err)
+	}
+	return res.RowsAffected()
+}
