@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// read runs fn in a read-only transaction, so every query of one page sees
-// the same snapshot. The transaction is deferred: it takes no write lock.
+// read runs fn in a read-only transaction of the read pool, so every query
+// of one page sees the same snapshot and none waits for the writer.
 func (s *Store) read(ctx context.Context, fn func(q *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}

@@ -59,7 +59,7 @@ func (s *Store) Alerts(ctx context.Context, f AlertFilter) (AlertPage, error) {
 
 // Alert returns the alert with id, and whether there is one.
 func (s *Store) Alert(ctx context.Context, id string) (Alert, bool, error) {
-	a, err := scanAlert(s.db.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = ?`, id))
+	a, err := scanAlert(s.ro.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Alert{}, false, nil
 	}
@@ -135,7 +135,7 @@ func alertWhere(f AlertFilter) (string, []any, error) {
 // ftsQuery turns search text into an FTS5 query that is never FTS syntax:
 // each word becomes a quoted phrase (embedded quotes doubled) and all must
 // match. NUL separates words too (FTS5 would end the query there). Words
-// without a character the tokenizer keeps (letters, digits and .-_:/, as
+// without a character the tokenizer keeps (letters, digits and .-_, as
 // alerts_fts is declared) are dropped: they could match nothing. It
 // returns "" when no word is left.
 func ftsQuery(text string) string {
@@ -152,7 +152,7 @@ func ftsQuery(text string) string {
 // isTokenRune mirrors the unicode61 tokenizer of alerts_fts: letters,
 // numbers, private-use characters and the declared tokenchars.
 func isTokenRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Co, r) || strings.ContainsRune(".-_:/", r)
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Co, r) || strings.ContainsRune(".-_", r)
 }
 
 // scanAlert reads one row of alertColumns.

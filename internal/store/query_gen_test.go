@@ -266,12 +266,7 @@ func bulkAlerts(tb testing.TB, s *Store, n int, seed uint64, end time.Time, span
 		tb.Fatal(err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.prepareAlertInsert(ctx)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ins.close()
-	if err := genAlerts(n, seed, end, span, func(a Alert) error { return ins.put(ctx, a) }); err != nil {
+	if err := genAlerts(n, seed, end, span, func(a Alert) error { return tx.PutAlert(ctx, a) }); err != nil {
 		tb.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {

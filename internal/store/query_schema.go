@@ -1,16 +1,18 @@
 package store
 
-// The dashboard's counts come from rollup tables that triggers keep in step
-// with the alerts table, so the overview never scans a million alerts:
+// The dashboard's counts come from rollup tables kept in step with the
+// alerts table, so the overview never scans a million alerts:
 //
 //   - alert_labels is a view listing, for every alert, the (dim, label)
 //     pairs the dashboard counts: its severity band, type, each rule group
 //     (once, without the generic ones), instance, remote IP, ASN, country,
 //     location and, for brute force, target port. It is the one place that
-//     says how an alert is labelled: the triggers, the backfill, and the
-//     queries for the minutes at a range's edges all read it. (A groups
-//     value with control characters is not valid JSON once quoted, and its
-//     groups are not counted.)
+//     says how an alert is labelled: the batched counting at Commit, the
+//     backfill, and the queries for the minutes at a range's edges all read
+//     it; the update trigger's newLabels mirrors it for one row, and the
+//     tests check that both label alike (checkRollups). (A groups value
+//     with control characters is not valid JSON once quoted, and its groups
+//     are not counted.)
 //   - alert_counts_5m (every dim: charts of short ranges and the partial
 //     hours at a range's edges), alert_counts_hour (every dim) and
 //     alert_counts_day (the top-N dims, label first, for exact per-label sums
@@ -21,15 +23,17 @@ package store
 //     labels (see topLabels). It has no index by count: keeping one costs
 //     every insert more than sorting a dim's totals costs a query.
 //
-// Inserts, deletes and updates of labelled columns all go through the
-// triggers, so the counts are exact whatever writes the alerts. The insert
-// trigger labels the new row itself (newLabels) rather than reading it back
-// through the view, which saves a sixth of an insert's cost; the tests
-// check that both label alike (checkRollups).
+// Inserts are counted in batches: PutAlert records the new rowids on its
+// Tx and Commit runs rollupAdd* over them (one upsert per changed count for
+// the whole batch, where a per-row trigger made about thirty per alert).
+// Deletes and updates of labelled columns are rare (retention, repairs) and
+// go through triggers, so the counts stay exact whatever deletes or
+// updates the alerts. No Tx method updates a labelled column or deletes an
+// alert, so a trigger never sees an alert inserted but not yet counted.
 //
-// Frozen: migrationDashboard is a released migration. Change labels or
-// tables with a new migration that replaces the view and the triggers and
-// rebuilds the counts.
+// Until the first release migrations 3 and 4 may still be edited in place;
+// after it, change labels or tables with a new migration that replaces the
+// view and the triggers and rebuilds the counts.
 
 // Dims of alert_labels.
 const (
@@ -53,13 +57,12 @@ const (
 
 // migrationDashboard adds the view and rollups described above, fills them
 // from the stored alerts, keeps the full-text index right when an indexed
-// column is updated (migration 3 covers only insert and delete), and adds
+// column is updated (migration 3 covers only delete), and adds
 // partial covering indexes for the brute-force and unusual-network pages
 // (type is in them so that SQLite need not read the table to check the
 // index's condition).
 const migrationDashboard = labelsView + rollupTables +
-	`CREATE TRIGGER alerts_counts_insert AFTER INSERT ON alerts BEGIN` + countNew + `END;
-CREATE TRIGGER alerts_counts_delete BEFORE DELETE ON alerts BEGIN` + uncountOld + `END;
+	`CREATE TRIGGER alerts_counts_delete BEFORE DELETE ON alerts BEGIN` + uncountOld + `END;
 CREATE TRIGGER alerts_counts_update_old BEFORE UPDATE OF ` + labelledColumns + ` ON alerts BEGIN` + uncountOld + `END;
 CREATE TRIGGER alerts_counts_update_new AFTER UPDATE OF ` + labelledColumns + ` ON alerts BEGIN` + countNew + `END;
 CREATE TRIGGER alerts_fts_update AFTER UPDATE OF description, title, type, instance_id, principal, remote_ip, domain, api
@@ -176,6 +179,34 @@ CREATE TABLE alert_counts_total (
 	DELETE FROM alert_counts_total WHERE n <= 0 AND (dim, label) IN (
 		SELECT dim, label FROM alert_labels WHERE id = old.rowid AND dim IN (2, 4, 5, 6, 7, 8));
 `
+
+	// ftsAdd indexes the alerts whose rowids are in the JSON array ?1 for
+	// full-text search. Commit runs it once per batch: FTS5 writes its
+	// pending terms out at every statement, so a per-row trigger would write
+	// a new index segment for every alert.
+	ftsAdd = `INSERT INTO alerts_fts (rowid, description, title, type, instance_id, principal, remote_ip, domain, api)
+	SELECT rowid, description, title, type, instance_id, principal, remote_ip, domain, api FROM alerts
+	WHERE rowid IN (SELECT value FROM json_each(?1))`
+
+	// rollupAdd5m, ...Hour, ...Day and ...Total count the alerts whose
+	// rowids are in the JSON array ?1 into each rollup, one upsert per
+	// (dim, bucket, label): Commit runs them for the alerts its Tx inserted.
+	rollupAdd5m = `INSERT INTO alert_counts_5m (dim, bucket, label, n)
+	SELECT dim, t - ((t % 300000) + 300000) % 300000, label, count(*) FROM alert_labels
+	WHERE id IN (SELECT value FROM json_each(?1)) GROUP BY 1, 2, 3
+	ON CONFLICT DO UPDATE SET n = n + excluded.n`
+	rollupAddHour = `INSERT INTO alert_counts_hour (dim, bucket, label, n)
+	SELECT dim, t - ((t % 3600000) + 3600000) % 3600000, label, count(*) FROM alert_labels
+	WHERE id IN (SELECT value FROM json_each(?1)) GROUP BY 1, 2, 3
+	ON CONFLICT DO UPDATE SET n = n + excluded.n`
+	rollupAddDay = `INSERT INTO alert_counts_day (dim, label, bucket, n)
+	SELECT dim, label, t - ((t % 86400000) + 86400000) % 86400000, count(*) FROM alert_labels
+	WHERE id IN (SELECT value FROM json_each(?1)) AND dim IN (2, 4, 5, 6, 7, 8) GROUP BY 1, 2, 3
+	ON CONFLICT DO UPDATE SET n = n + excluded.n`
+	rollupAddTotal = `INSERT INTO alert_counts_total (dim, label, n)
+	SELECT dim, label, count(*) FROM alert_labels
+	WHERE id IN (SELECT value FROM json_each(?1)) AND dim IN (2, 4, 5, 6, 7, 8) GROUP BY 1, 2
+	ON CONFLICT DO UPDATE SET n = n + excluded.n`
 
 	// rollupFill counts the stored alerts into the (empty) rollup tables.
 	rollupFill = `INSERT INTO alert_counts_5m (dim, bucket, label, n)

@@ -12,8 +12,8 @@ const pruneBatch = 500
 
 // PruneAlerts deletes the alerts with event time before before, oldest
 // first, in batches of one transaction each, and then the stored findings
-// whose latest version is older (their alerts are gone too). Triggers keep
-// the full-text index and the dashboard's counts in step. It returns the
+// whose latest version is older (their alerts are gone too). The delete
+// triggers keep the full-text index and the dashboard's counts in step. It returns the
 // number of alerts deleted; on error, the batches committed so far stay
 // deleted and the count says how many.
 func (s *Store) PruneAlerts(ctx context.Context, before time.Time) (int64, error) {

@@ -9,6 +9,11 @@ var hotStatements = map[string]string{
 		source, object, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`,
+	"ftsAdd":           ftsAdd,
+	"rollupAdd5m":      rollupAdd5m,
+	"rollupAddHour":    rollupAddHour,
+	"rollupAddDay":     rollupAddDay,
+	"rollupAddTotal":   rollupAddTotal,
 	"updateAlertCount": `UPDATE alerts SET count = ? WHERE id = ? AND count < ?`,
 	"finding": `SELECT id, type, title, account, region, instance_id,
 		severity, count, updated_at, actor, resource, sample, archived,

@@ -16,13 +16,17 @@ import (
 // Store is the SQLite state store. Create it with Open.
 type Store struct {
 	db *sql.DB
+	// ro is a pool of read-only connections for the dashboard's queries,
+	// which WAL lets read a snapshot while db writes.
+	ro *sql.DB
 	// stmts are the hot statements, prepared once: a 31-column insert
 	// costs more to parse than to run.
 	stmts map[string]*sql.Stmt
 }
 
 // migrations are applied in order; the index+1 is the schema version. Never
-// edit a released migration: add a new one.
+// edit a released migration: add a new one. alerts_fts has no insert
+// trigger: Commit indexes a batch's new alerts at once (ftsAdd).
 var migrations = []string{
 	`CREATE TABLE objects_done (
 		scope    TEXT NOT NULL,
@@ -140,12 +144,8 @@ var migrations = []string{
 	CREATE INDEX alerts_by_finding ON alerts (finding_key);
 	CREATE VIRTUAL TABLE alerts_fts USING fts5 (
 		description, title, type, instance_id, principal, remote_ip, domain, api,
-		content = 'alerts', content_rowid = 'rowid', tokenize = "unicode61 tokenchars '.-_:/'"
+		content = 'alerts', content_rowid = 'rowid', tokenize = "unicode61 tokenchars '.-_'"
 	);
-	CREATE TRIGGER alerts_fts_insert AFTER INSERT ON alerts BEGIN
-		INSERT INTO alerts_fts (rowid, description, title, type, instance_id, principal, remote_ip, domain, api)
-		VALUES (new.rowid, new.description, new.title, new.type, new.instance_id, new.principal, new.remote_ip, new.domain, new.api);
-	END;
 	CREATE TRIGGER alerts_fts_delete AFTER DELETE ON alerts BEGIN
 		INSERT INTO alerts_fts (alerts_fts, rowid, description, title, type, instance_id, principal, remote_ip, domain, api)
 		VALUES ('delete', old.rowid, old.description, old.title, old.type, old.instance_id, old.principal, old.remote_ip, old.domain, old.api);
@@ -162,8 +162,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	// synchronous(FULL): a commit survives power loss, which exactly-once
 	// needs because the sinks fsync before the commit that records them.
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=cache_size(-16384)&_pragma=temp_store(memory)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	file := "file:" + (&url.URL{Path: path}).EscapedPath()
+	dsn := file + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=cache_size(-16384)&_pragma=temp_store(memory)&_pragma=foreign_keys(ON)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open state %s: %w", path, err)
@@ -180,8 +180,22 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("prepare state statements: %w", err)
 	}
+	// The read pool opens after the migrations, so it finds the file in
+	// WAL mode. Its transactions are deferred: they take no lock until
+	// they read, and never the write lock.
+	s.ro, err = sql.Open("sqlite", file+"?mode=ro&_pragma=busy_timeout(10000)&_pragma=cache_size(-8192)&_pragma=temp_store(memory)")
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open state %s for reading: %w", path, err)
+	}
+	s.ro.SetMaxOpenConns(readConns)
+	s.ro.SetMaxIdleConns(readConns)
 	return s, nil
 }
+
+// readConns is the size of the read pool: dashboard pages run at once
+// without waiting for each other or for the writer.
+const readConns = 4
 
 func (s *Store) migrate(ctx context.Context) error {
 	var version int
@@ -216,7 +230,11 @@ func (s *Store) Close() error {
 	for _, st := range s.stmts {
 		st.Close()
 	}
-	return s.db.Close()
+	var err error
+	if s.ro != nil {
+		err = s.ro.Close()
+	}
+	return errors.Join(s.db.Close(), err)
 }
 
 func (s *Store) prepare(ctx context.Context) error {

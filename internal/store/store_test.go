@@ -193,9 +193,46 @@ func TestAlertsAreSearchable(t *testing.T) {
 			t.Errorf("search %s: %d rows, %v", q, n, err)
 		}
 	}
+	// A type's parts are words of their own; the whole type still matches
+	// as a phrase.
+	for _, text := range []string{"SSHBruteForce", "sshbruteforce", "EC2", "UnauthorizedAccess",
+		"UnauthorizedAccess:EC2/SSHBruteForce", "EC2/SSHBruteForce"} {
+		if page, err := s.Alerts(ctx, AlertFilter{Text: text}); err != nil || page.Total != 1 {
+			t.Errorf("search %q: %d alerts, %v; want 1", text, page.Total, err)
+		}
+	}
 	var count int64
 	s.db.QueryRowContext(ctx, `SELECT count FROM alerts WHERE id = 'a1'`).Scan(&count)
 	if count != 7 {
 		t.Errorf("count = %d; want 7", count)
+	}
+}
+
+// TestReadsDoNotWaitForWriter reads the dashboard while a write transaction
+// is open: the read pool answers at once, from the last committed state.
+func TestReadsDoNotWaitForWriter(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	putAlerts(t, s, Alert{ID: "old", EventTime: t0, Severity: 8, Type: "T", Data: []byte(`{}`)})
+	tx, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := tx.PutAlert(ctx, Alert{ID: "new", EventTime: t0, Severity: 8, Type: "T", Data: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	ov, err := s.Overview(ctx, TimeRange{}, 5)
+	if err != nil || ov.Total != 1 {
+		t.Errorf("overview during a write: total %d, %v; want 1", ov.Total, err)
+	}
+	if _, ok, err := s.Alert(ctx, "old"); !ok || err != nil {
+		t.Errorf("alert during a write: %t, %v", ok, err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if ov, err = s.Overview(ctx, TimeRange{}, 5); err != nil || ov.Total != 2 {
+		t.Errorf("overview after the write: total %d, %v; want 2", ov.Total, err)
 	}
 }
