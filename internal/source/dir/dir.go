@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/dutywatch/dutywatch/internal/layout"
@@ -69,11 +68,9 @@ type Source struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	// floorsMu guards the field below.
-	floorsMu sync.Mutex
-	// floors holds, per scope, the key below which its done-set may be
-	// pruned, as of the last listing (see DoneFloors).
-	floors map[string]string
+	// Floors gives the pipeline, per scope, the key below which the
+	// done-set may be pruned, as of the last listing.
+	source.Floors
 }
 
 var _ source.Source = (*Source)(nil)
@@ -235,7 +232,7 @@ func (s *Source) listScope(ctx context.Context, fsys fs.FS, sc scope, yield func
 	if sc.kind == layout.Native {
 		depth = 3 // YYYY/MM/DD
 	}
-	s.setFloor(name, w.PruneFloor(sc.kind, sc.prefix, cursor))
+	s.SetFloor(name, w.PruneFloor(sc.kind, sc.prefix, cursor))
 	s.log.DebugContext(ctx, "walk", "scope", name, "start_after", start, "cursor", cursor)
 	walk := walker{fsys: fsys, startAfter: start, depth: depth}
 	for f, err := range walk.files(sc.prefix) {
@@ -350,28 +347,4 @@ func readDirNames(fsys fs.FS, prefix string) ([]string, error) {
 	}
 	slices.SortFunc(names, cmp.Compare)
 	return names, nil
-}
-
-func (s *Source) setFloor(scope, floor string) {
-	s.floorsMu.Lock()
-	defer s.floorsMu.Unlock()
-	if s.floors == nil {
-		s.floors = map[string]string{}
-	}
-	s.floors[scope] = floor
-}
-
-// DoneFloors returns, per scope listed so far, the key below which the
-// scope will never be listed again (its look-back widened by a week), so
-// the pipeline can prune the done-set there and keep state bounded.
-func (s *Source) DoneFloors() map[string]string {
-	s.floorsMu.Lock()
-	defer s.floorsMu.Unlock()
-	out := make(map[string]string, len(s.floors))
-	for k, v := range s.floors {
-		if v != "" {
-			out[k] = v
-		}
-	}
-	return out
 }

@@ -51,11 +51,9 @@ type Source struct {
 
 	lists, keys, gets, deletes atomic.Int64
 
-	// floorsMu guards the field below.
-	floorsMu sync.Mutex
-	// floors holds, per scope, the key below which its done-set may be
-	// pruned, as of the last listing (see DoneFloors).
-	floors map[string]string
+	// Floors gives the pipeline, per scope, the key below which the
+	// done-set may be pruned, as of the last listing.
+	source.Floors
 
 	// mu guards the field below.
 	mu sync.Mutex
@@ -279,7 +277,7 @@ func (s *Source) listScope(ctx context.Context, sc scope, yield func(source.Obje
 	if sc.kind == layout.Firehose {
 		start = w.FirehoseStart(sc.prefix, cursor, s.now())
 	}
-	s.setFloor(name, w.PruneFloor(sc.kind, sc.prefix, cursor))
+	s.SetFloor(name, w.PruneFloor(sc.kind, sc.prefix, cursor))
 	s.log.DebugContext(ctx, "list scope", "scope", name, "start_after", start, "cursor", cursor)
 	in := awss3.ListObjectsV2Input{Prefix: aws.String(sc.prefix), StartAfter: aws.String(start)}
 	for out, err := range s.pages(ctx, in) {
@@ -402,28 +400,4 @@ func (s *Source) listOnce(ctx context.Context, in *awss3.ListObjectsV2Input) (*a
 // wanted reports whether v passes a filter; an empty filter passes all.
 func wanted(filter []string, v string) bool {
 	return len(filter) == 0 || slices.Contains(filter, v)
-}
-
-func (s *Source) setFloor(scope, floor string) {
-	s.floorsMu.Lock()
-	defer s.floorsMu.Unlock()
-	if s.floors == nil {
-		s.floors = map[string]string{}
-	}
-	s.floors[scope] = floor
-}
-
-// DoneFloors returns, per scope listed so far, the key below which the
-// scope will never be listed again (its look-back widened by a week), so
-// the pipeline can prune the done-set there and keep state bounded.
-func (s *Source) DoneFloors() map[string]string {
-	s.floorsMu.Lock()
-	defer s.floorsMu.Unlock()
-	out := make(map[string]string, len(s.floors))
-	for k, v := range s.floors {
-		if v != "" {
-			out[k] = v
-		}
-	}
-	return out
 }
