@@ -72,7 +72,7 @@ func fillStore(t *testing.T, st *store.Store, alerts []store.Alert, now time.Tim
 	}
 	bad := obj(41)
 	bad.Key = "firehose/" + now.Format("2006/01/02/15") + "/guardduty-1-corrupt.gz"
-	if err := tx.RecordFailure(ctx, bad, errors.New(bad.Key+": byte 1834: gzip: invalid checksum"), false); err != nil {
+	if _, err := tx.RecordFailure(ctx, bad, errors.New(bad.Key+": byte 1834: gzip: invalid checksum"), false); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
