@@ -237,8 +237,11 @@ func (p *Pipeline) poll(ctx context.Context, src source.Source, opt SourceOption
 	stopProgress()
 	reporter.Wait()
 	if err != nil {
-		// Stop intake, then drain so every goroutine exits before we return.
+		// Stop intake and the objects in flight (their results are dropped:
+		// nothing after a stop is committed), then drain so every goroutine
+		// exits before we return.
 		stopListing()
+		cancelWork()
 	}
 	for r := range results {
 		r.close()
