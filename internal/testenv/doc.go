@@ -11,6 +11,10 @@
 // what the pipeline's commit does to a scope: mark the key done and move
 // the cursor forward. ListAll drains a source's listing.
 //
+// FaultProxy sits in front of such a server and injects S3 faults (503
+// SlowDown, delays, connection resets, truncated bodies) at a seeded rate,
+// forwarding everything else untouched so SigV4 signatures still verify.
+//
 // Concurrency: State is safe for concurrent use. S3Server's fields are
 // read-only; its helpers may be called from parallel subtests.
 //
