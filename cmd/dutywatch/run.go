@@ -109,7 +109,7 @@ func runPipeline(ctx context.Context, cfg config.Config, opt runOptions, log *sl
 	}
 	pcfg := pipeline.DefaultConfig()
 	pcfg.Workers = cfg.Workers
-	if st, err := os.Stderr.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 		pcfg.Terminal = os.Stderr // a backfill shows a progress bar; otherwise progress log lines
 	}
 	acfg, err := alerterConfig(cfg, rs, pcfg.Host)
