@@ -168,16 +168,8 @@ func (lt *logtest) record(data []byte) error {
 }
 
 func (lt *logtest) decide(f *finding.Finding) dedup.Decision {
-	key := f.ARN
-	if key == "" {
-		key = f.AccountID + "/" + f.Region + "/" + f.ID
-	}
-	actor := f.UserName
-	if len(f.RemoteIPs) > 0 {
-		actor = f.RemoteIPs[0].IP
-	}
-	d, next := dedup.Decide(lt.findings[key], dedup.Version{Severity: f.Severity, UpdatedAt: f.UpdatedAt, Count: f.Count,
-		Actor: actor, Resource: f.InstanceID + f.AccessKeyID, Sample: f.Sample, Archived: f.Archived}, lt.dedup)
+	key, v := dedup.VersionOf(f)
+	d, next := dedup.Decide(lt.findings[key], v, lt.dedup)
 	lt.findings[key] = &next
 	return d
 }

@@ -9,8 +9,11 @@
 package dedup
 
 import (
+	"cmp"
 	"fmt"
 	"time"
+
+	"github.com/dutywatch/dutywatch/internal/finding"
 )
 
 // Policy says which updates of an alerted finding alert again.
@@ -125,4 +128,22 @@ func Decide(prev *State, cur Version, opt Options) (Decision, State) {
 	}
 	next.Alerted, next.HasAlerted = cur, true
 	return Decision{Alert, reason}, next
+}
+
+// VersionOf is what the decision reads of f, and the key that identifies
+// the finding across versions: its ARN (or account/region/id without one).
+// The actor is the first remote IP, else the IAM user; the resource the
+// instance, else the access key, else the resource type.
+func VersionOf(f *finding.Finding) (key string, v Version) {
+	key = f.ARN
+	if key == "" {
+		key = f.AccountID + "/" + f.Region + "/" + f.ID
+	}
+	actor := f.UserName
+	if len(f.RemoteIPs) > 0 {
+		actor = f.RemoteIPs[0].IP
+	}
+	resource := cmp.Or(f.InstanceID, f.AccessKeyID, f.ResourceType)
+	return key, Version{Severity: f.Severity, UpdatedAt: f.UpdatedAt, Count: f.Count, Actor: actor,
+		Resource: resource, Sample: f.Sample, Archived: f.Archived}
 }

@@ -1,6 +1,7 @@
 package finding
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 )
@@ -64,7 +65,7 @@ func (f *Finding) AppendDerived(dst []byte, index int) []byte {
 		dst = appendMember(dst, "remote_country", ip.Country)
 		dst = appendMember(dst, "remote_city", ip.City)
 		dst = appendMember(dst, "remote_asn", ip.ASN)
-		dst = appendMember(dst, "remote_org", firstNonEmpty(ip.ASNOrg, ip.Org, ip.ISP))
+		dst = appendMember(dst, "remote_org", cmp.Or(ip.ASNOrg, ip.Org, ip.ISP))
 		if ip.LocalPort != 0 {
 			dst = append(dst, `,"local_port":`...)
 			dst = strconv.AppendInt(dst, int64(ip.LocalPort), 10)
@@ -112,13 +113,4 @@ func appendMember(dst []byte, name, value string) []byte {
 	dst = append(dst, name...)
 	dst = append(dst, '"', ':')
 	return appendString(dst, value)
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -33,27 +34,10 @@ type findingVersion struct {
 }
 
 func versionOf(f *finding.Finding) findingVersion {
-	key := f.ARN
-	if key == "" {
-		key = f.AccountID + "/" + f.Region + "/" + f.ID
-	}
-	actor := f.UserName
-	if len(f.RemoteIPs) > 0 {
-		actor = f.RemoteIPs[0].IP
-	}
-	resource := f.InstanceID
-	if resource == "" {
-		resource = f.AccessKeyID
-	}
-	if resource == "" {
-		resource = f.ResourceType
-	}
+	key, v := dedup.VersionOf(f)
 	return findingVersion{
 		key: key, id: f.ID, typ: f.Type, title: f.Title, account: f.AccountID, region: f.Region, instance: f.InstanceID,
-		principal: firstOf(f.UserName, f.PrincipalID),
-		version: dedup.Version{Severity: f.Severity, UpdatedAt: f.UpdatedAt, Count: f.Count, Actor: actor,
-			Resource: resource, Sample: f.Sample, Archived: f.Archived},
-		raw: f.Raw,
+		principal: cmp.Or(f.UserName, f.PrincipalID), version: v, raw: f.Raw,
 	}
 }
 
@@ -89,22 +73,13 @@ func appendFindingRecord(dst []byte, v findingVersion) []byte {
 func appendEventRecord(dst []byte, id string, actor finding.RemoteIP, event []byte) []byte {
 	dst = append(dst, recEvent)
 	dst = appendStr(dst, id)
-	for _, s := range []string{actor.IP, actor.Country, actor.City, actor.ASN, firstOf(actor.ASNOrg, actor.Org, actor.ISP)} {
+	for _, s := range []string{actor.IP, actor.Country, actor.City, actor.ASN, cmp.Or(actor.ASNOrg, actor.Org, actor.ISP)} {
 		dst = appendStr(dst, s)
 	}
 	dst = binary.AppendUvarint(dst, math.Float64bits(actor.Lat))
 	dst = binary.AppendUvarint(dst, math.Float64bits(actor.Lon))
 	dst = binary.AppendVarint(dst, int64(actor.LocalPort))
 	return appendBytes(dst, event)
-}
-
-func firstOf(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // recordReader reads the records of a rule-input spool.
