@@ -19,8 +19,25 @@ import (
 // assumed role included); errors in them surface from that request.
 // Secrets are never logged.
 func NewClient(ctx context.Context, cfg ClientConfig) (*awss3.Client, error) {
+	awsCfg, err := LoadAWSConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return awss3.NewFromConfig(awsCfg, func(o *awss3.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoint)
+		}
+		o.UsePathStyle = cfg.ForcePathStyle
+	}), nil
+}
+
+// LoadAWSConfig resolves cfg's region, credentials (assumed role
+// included) and retry policy into an aws.Config, for S3 and for the other
+// services a source talks to (SQS, GuardDuty). cfg.Endpoint and
+// cfg.ForcePathStyle are S3's and are not applied here.
+func LoadAWSConfig(ctx context.Context, cfg ClientConfig) (aws.Config, error) {
 	if (cfg.AccessKey == "") != (cfg.SecretKey == "") {
-		return nil, errors.New("s3 client: access key and secret key must be set together")
+		return aws.Config{}, errors.New("aws client: access key and secret key must be set together")
 	}
 	attempts := cfg.MaxAttempts
 	if attempts <= 0 {
@@ -43,7 +60,7 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*awss3.Client, error) {
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS config: %w", err)
+		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
 	}
 	if awsCfg.Region == "" {
 		awsCfg.Region = "us-east-1"
@@ -51,12 +68,7 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*awss3.Client, error) {
 	if cfg.RoleARN != "" {
 		awsCfg.Credentials = assumeRole(awsCfg, cfg)
 	}
-	return awss3.NewFromConfig(awsCfg, func(o *awss3.Options) {
-		if cfg.Endpoint != "" {
-			o.BaseEndpoint = aws.String(cfg.Endpoint)
-		}
-		o.UsePathStyle = cfg.ForcePathStyle
-	}), nil
+	return awsCfg, nil
 }
 
 // assumeRole returns cached credentials of cfg.RoleARN, assumed with the
