@@ -23,8 +23,13 @@ const (
 // Config is the whole dutywatch configuration.
 type Config struct {
 	Sources []Source
-	// State is the path of the SQLite state database.
-	State  string
+	// State is the path of the SQLite state database, or the URL of a
+	// PostgreSQL database (postgres://…) that several instances share.
+	State string
+	// Instance names this process among those sharing one state database;
+	// its local files' offsets are stored under this name. Default: the
+	// host name.
+	Instance string
 	Output Output
 	// Workers is how many objects are fetched and decoded at once.
 	Workers int
@@ -35,6 +40,10 @@ type Config struct {
 	// store for the dashboard; 0 keeps them forever. alerts.json and
 	// archives.json are not touched: rotate them with the usual tools.
 	Retention time.Duration
+	// Indexers receive every alert (OpenSearch, Elasticsearch).
+	Indexers []Indexer
+	// Notifications send alerts as messages (webhook, Slack, email).
+	Notifications []Notification
 }
 
 // Output names the files alerts are written to.
@@ -114,6 +123,23 @@ type Source struct {
 	// RequestTimeout bounds each S3 request, and each wait for more of an
 	// object's body; 0 means the default (2m).
 	RequestTimeout time.Duration
+
+	// QueueURL is the SQS queue of S3 event notifications (TypeSQS), read
+	// with long polls of WaitTime; a message stays invisible to other
+	// instances for VisibilityTimeout, extended while its object is
+	// processed, and is left to the queue's redrive policy after
+	// MaxReceives receives.
+	QueueURL          string
+	SQSEndpoint       string
+	WaitTime          time.Duration
+	VisibilityTimeout time.Duration
+	MaxReceives       int
+	// DetectorIDs limit a TypeGuardDutyAPI source; empty reads every
+	// detector of each region. Overlap is how far before the last
+	// committed updatedAt each poll asks again.
+	DetectorIDs       []string
+	GuardDutyEndpoint string
+	Overlap           time.Duration
 }
 
 // Discard is Wazuh's discard_regex: drop a finding when the string at the
@@ -172,6 +198,10 @@ func DefaultSource() Source {
 		IAMRoleSessionName: DefaultSessionName,
 		Region:             DefaultRegion,
 		LookBack:           DefaultLookBack,
+		WaitTime:           DefaultSQSWaitTime,
+		VisibilityTimeout:  DefaultSQSVisibilityTimeout,
+		MaxReceives:        DefaultSQSMaxReceives,
+		Overlap:            DefaultGuardDutyOverlap,
 	}
 }
 
@@ -186,9 +216,14 @@ func (s Source) LogValue() slog.Value {
 		slog.Bool("run_on_start", s.RunOnStart),
 		slog.Bool("skip_on_error", s.SkipOnError),
 	}
-	if s.Type == TypeDir {
+	switch s.Type {
+	case TypeDir:
 		attrs = append(attrs, slog.String("dir", s.Dir))
-	} else {
+	case TypeSQS:
+		attrs = append(attrs, slog.String("queue_url", s.QueueURL), slog.String("region", s.Region))
+	case TypeGuardDutyAPI:
+		attrs = append(attrs, slog.Any("regions", s.Regions), slog.Any("detector_ids", s.DetectorIDs))
+	default:
 		attrs = append(attrs, slog.String("bucket", s.Bucket), slog.String("region", s.Region))
 	}
 	attrs = append(attrs, slog.String("path", s.Path), slog.String("layout", s.Layout))

@@ -14,6 +14,7 @@ import (
 type (
 	yamlFile struct {
 		Sources   []yamlSource `yaml:"sources,omitempty"`
+		Instance  string       `yaml:"instance,omitempty"`
 		State     string       `yaml:"state"`
 		Output    yamlOutput   `yaml:"output"`
 		Workers   int          `yaml:"workers"`
@@ -37,7 +38,7 @@ type (
 		Path               string       `yaml:"path,omitempty"`
 		PathSuffix         string       `yaml:"path_suffix,omitempty"`
 		Layout             string       `yaml:"layout,omitempty"`
-		Interval           string       `yaml:"interval"`
+		Interval           string       `yaml:"interval,omitempty"`
 		Day                int          `yaml:"day,omitempty"`
 		WDay               string       `yaml:"wday,omitempty"`
 		Time               string       `yaml:"time,omitempty"`
@@ -62,6 +63,14 @@ type (
 		ForcePathStyle     *bool        `yaml:"force_path_style,omitempty"`
 		LookBack           string       `yaml:"look_back,omitempty"`
 		RequestTimeout     string       `yaml:"request_timeout,omitempty"`
+		QueueURL           string       `yaml:"queue_url,omitempty"`
+		SQSEndpoint        string       `yaml:"sqs_endpoint,omitempty"`
+		WaitTime           string       `yaml:"wait_time,omitempty"`
+		VisibilityTimeout  string       `yaml:"visibility_timeout,omitempty"`
+		MaxReceives        int          `yaml:"max_receives,omitempty"`
+		DetectorIDs        []string     `yaml:"detector_ids,omitempty,flow"`
+		GuardDutyEndpoint  string       `yaml:"guardduty_endpoint,omitempty"`
+		Overlap            string       `yaml:"overlap,omitempty"`
 	}
 	yamlDiscard struct {
 		Field string `yaml:"field"`
@@ -70,7 +79,8 @@ type (
 )
 
 // MarshalYAML writes c as a dutywatch YAML file that Load reads back to
-// the same Config (what `dutywatch config import-wazuh` prints). Options
+// the same Config (what `dutywatch config import-wazuh` prints). Indexers
+// and notifications, which no Wazuh file has, are not written. Options
 // equal to their default are left out, except the schedule. Secrets are
 // written as they are: this is the one place Secret.Reveal is used for
 // output, because the user asked for the conversion.
@@ -79,7 +89,8 @@ type (
 // call it directly.
 func (c Config) MarshalYAML() ([]byte, error) {
 	f := yamlFile{
-		State:     c.State,
+		Instance:  c.Instance,
+		State:     escapeEnv(c.State),
 		Output:    yamlOutput{ArchivesPath: c.Output.ArchivesPath, AlertsPath: c.Output.AlertsPath},
 		Workers:   c.Workers,
 		Log:       yamlLog{Level: strings.ToLower(c.Log.Level.String())},
@@ -142,7 +153,25 @@ func marshalSource(s Source) yamlSource {
 	if s.RequestTimeout != 0 {
 		y.RequestTimeout = formatDuration(s.RequestTimeout)
 	}
-	if s.Type == TypeS3 {
+	switch s.Type {
+	case TypeSQS:
+		y.QueueURL, y.SQSEndpoint = s.QueueURL, s.SQSEndpoint
+		if s.WaitTime != def.WaitTime {
+			y.WaitTime = formatDuration(s.WaitTime)
+		}
+		if s.VisibilityTimeout != def.VisibilityTimeout {
+			y.VisibilityTimeout = formatDuration(s.VisibilityTimeout)
+		}
+		if s.MaxReceives != def.MaxReceives {
+			y.MaxReceives = s.MaxReceives
+		}
+	case TypeGuardDutyAPI:
+		y.DetectorIDs, y.GuardDutyEndpoint = s.DetectorIDs, s.GuardDutyEndpoint
+		if s.Overlap != def.Overlap {
+			y.Overlap = formatDuration(s.Overlap)
+		}
+	}
+	if s.Type == TypeS3 || s.Type == TypeSQS {
 		y.Region = unlessEqual(s.Region, def.Region)
 		if s.IAMRoleARN != "" {
 			y.IAMRoleSessionName = unlessEqual(s.IAMRoleSessionName, def.IAMRoleSessionName)
@@ -157,7 +186,7 @@ func marshalSource(s Source) yamlSource {
 func marshalSchedule(y *yamlSource, sc Schedule) {
 	if sc.Months > 0 {
 		y.Interval = strconv.Itoa(sc.Months) + "M"
-	} else {
+	} else if sc.Interval > 0 {
 		y.Interval = formatDuration(sc.Interval)
 	}
 	y.Day = sc.Day

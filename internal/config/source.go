@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -91,8 +92,8 @@ func (r *reader) setOption(d *draft, key, value string) (warning string, err err
 	case "name":
 		s.Name = value
 	case "type":
-		if value != TypeS3 && value != TypeDir {
-			return "", fmt.Errorf("invalid source type %q (want %s or %s)", value, TypeS3, TypeDir)
+		if value != TypeS3 && value != TypeDir && value != TypeSQS && value != TypeGuardDutyAPI {
+			return "", fmt.Errorf("invalid source type %q (want %s, %s, %s or %s)", value, TypeS3, TypeDir, TypeSQS, TypeGuardDutyAPI)
 		}
 		s.Type = value
 	case "disabled", "run_on_start", "skip_on_error", "remove_from_bucket", "force_path_style":
@@ -171,6 +172,31 @@ func (r *reader) setAWSOption(s *Source, key, value string) (warning string, err
 		s.Region = value
 	case "look_back":
 		s.LookBack, _, err = parseDuration(value, "duration", r.yamlForms, false)
+	case "queue_url":
+		s.QueueURL, _, err = parseEndpoint(value)
+	case "sqs_endpoint":
+		s.SQSEndpoint, warning, err = parseEndpoint(value)
+	case "guardduty_endpoint":
+		s.GuardDutyEndpoint, warning, err = parseEndpoint(value)
+	case "wait_time":
+		s.WaitTime, _, err = parseDuration(value, "duration", r.yamlForms, false)
+		if err == nil && (s.WaitTime < 0 || s.WaitTime > 20*time.Second) {
+			err = fmt.Errorf("wait_time %q out of range (want 0s to 20s)", value)
+		}
+	case "visibility_timeout":
+		s.VisibilityTimeout, _, err = parseDuration(value, "duration", r.yamlForms, false)
+		if err == nil && (s.VisibilityTimeout < 10*time.Second || s.VisibilityTimeout > 12*time.Hour) {
+			err = fmt.Errorf("visibility_timeout %q out of range (want 10s to 12h)", value)
+		}
+	case "max_receives":
+		s.MaxReceives, err = strconv.Atoi(value)
+		if err != nil || s.MaxReceives < 1 || s.MaxReceives > 1000 {
+			err = fmt.Errorf("invalid max_receives %q (want 1 to 1000)", value)
+		}
+	case "detector_ids":
+		s.DetectorIDs = sortedSet(splitList(value))
+	case "overlap":
+		s.Overlap, _, err = parseDuration(value, "duration", r.yamlForms, false)
 	case "request_timeout":
 		s.RequestTimeout, _, err = parseDuration(value, "duration", r.yamlForms, false)
 		if err == nil && s.RequestTimeout < time.Second {
@@ -278,6 +304,39 @@ func (r *reader) finish(d *draft) error {
 		for _, k := range s3Only() {
 			if d.written(k) {
 				return fail(k, "applies only to an s3 source")
+			}
+		}
+	case TypeSQS:
+		if s.QueueURL == "" {
+			return fail("queue_url", "an sqs source needs queue_url")
+		}
+		if s.Dir != "" {
+			return fail("dir", "only a dir source reads a folder")
+		}
+		if !d.written("interval") {
+			s.Schedule = Schedule{} // a long poll is its own wait
+		}
+	case TypeGuardDutyAPI:
+		for _, k := range []string{"bucket", "dir", "path", "path_suffix", "layout", "remove_from_bucket", "look_back"} {
+			if d.written(k) {
+				return fail(k, "does not apply to a guardduty_api source")
+			}
+		}
+		if !d.written("interval") {
+			s.Schedule = Schedule{Interval: DefaultGuardDutyInterval}
+		}
+	}
+	if s.Type != TypeSQS {
+		for _, k := range []string{"queue_url", "sqs_endpoint", "wait_time", "visibility_timeout", "max_receives"} {
+			if d.written(k) {
+				return fail(k, "applies only to an sqs source")
+			}
+		}
+	}
+	if s.Type != TypeGuardDutyAPI {
+		for _, k := range []string{"detector_ids", "guardduty_endpoint", "overlap"} {
+			if d.written(k) {
+				return fail(k, "applies only to a guardduty_api source")
 			}
 		}
 	}

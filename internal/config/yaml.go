@@ -77,7 +77,20 @@ func (r *reader) yamlConfig(root *yaml.Node) (Config, error) {
 		case "sources":
 			drafts, err = r.yamlSources(p.val)
 		case "state":
-			cfg.State, err = r.scalar(p)
+			var v string
+			if v, err = r.scalar(p); err == nil {
+				if cfg.State, err = expandEnv(v, r.lookupEnv); err != nil {
+					err = r.errAt(p.line, p.key, err)
+				}
+			}
+		case "instance":
+			if cfg.Instance, err = r.scalar(p); err == nil && (cfg.Instance == "" || strings.IndexFunc(cfg.Instance, isSpaceOrControl) >= 0) {
+				err = r.errAt(p.line, p.key, fmt.Errorf("invalid instance name %q: not empty, no spaces or control characters", cfg.Instance))
+			}
+		case "indexers":
+			cfg.Indexers, err = r.yamlIndexers(p.val)
+		case "notifications":
+			cfg.Notifications, err = r.yamlNotifications(p.val)
 		case "workers":
 			cfg.Workers, err = r.workers(p)
 		case "output":
@@ -315,7 +328,7 @@ func (r *reader) yamlSource(n *yaml.Node) (*draft, error) {
 			continue
 		}
 		var v string
-		if p.key == "regions" || p.key == "aws_account_id" {
+		if p.key == "regions" || p.key == "aws_account_id" || p.key == "detector_ids" {
 			v, err = r.list(d, p)
 		} else {
 			v, err = r.scalar(p)
