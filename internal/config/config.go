@@ -30,7 +30,7 @@ type Config struct {
 	// its local files' offsets are stored under this name. Default: the
 	// host name.
 	Instance string
-	Output Output
+	Output   Output
 	// Workers is how many objects are fetched and decoded at once.
 	Workers int
 	Log     Log

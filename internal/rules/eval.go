@@ -142,6 +142,7 @@ func (st *State) walk(c *evalCtx) *Match {
 			continue // events decoded here are all of the syslog category
 		}
 		if r := st.check(root, c, 0); r != nil {
+			st.changed = true // r's firedtimes counter moved
 			return st.finish(r, c)
 		}
 	}

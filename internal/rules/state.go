@@ -19,6 +19,7 @@ type State struct {
 	ignoredAt []int64
 	hour      int64
 	lists     []*eventList
+	changed   bool // persistent state changed since ClearChanged (snapshot.go)
 
 	// per-event memo of dynamic field lookups (evalCtx.field), by fid
 	gen  uint32
@@ -77,6 +78,7 @@ func (st *State) rollHour(now time.Time) {
 		return
 	}
 	st.hour = h
+	st.changed = true
 	clear(st.fired)
 }
 
@@ -178,6 +180,7 @@ func (st *State) search(r *Rule, c *evalCtx, why *string) bool {
 		c.matched = r.Level
 		if first != nil {
 			first.matched = r.Level
+			st.changed = true
 		}
 		return true
 	}
