@@ -106,6 +106,17 @@
 // it; a stored event keeps only its time, agent, location, static fields,
 // the fields same_field/different_field name, and its log.
 //
+// A State outlives the process through snapshots (snapshot.go):
+// State.MarshalBinary encodes the counters, ignore windows and lists (each
+// stored event once, so events shared by lists stay shared) in a compact,
+// versioned, deterministic form, and Ruleset.RestoreState reads it back
+// into a new State, rebuilding the same_field indexes. A snapshot carries
+// a fingerprint of the ruleset's layout; restoring it on other rules
+// fails with ErrStateMismatch, and the caller starts with an empty State.
+// State.Changed reports whether an Eval changed what a snapshot holds
+// since the State was made or restored, or State.ClearChanged was called.
+// Stored logs are left out when no rule can read them.
+//
 // # Concurrency
 //
 // A Ruleset, its Rules and Events may be shared between goroutines. A

@@ -78,7 +78,12 @@ func (st *State) rollHour(now time.Time) {
 		return
 	}
 	st.hour = h
-	st.changed = true
+	for _, n := range st.fired {
+		if n != 0 { // counters to forget: the persistent state changes
+			st.changed = true
+			break
+		}
+	}
 	clear(st.fired)
 }
 

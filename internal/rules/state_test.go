@@ -27,6 +27,9 @@ func runSteps(t *testing.T, st *State, steps []step) []*Match {
 		}
 		out[i] = m
 	}
+	for cut := range len(steps) + 1 { // a snapshot at any point changes nothing
+		checkSnapshotAt(t, st.rs, stepStream(steps), cut)
+	}
 	return out
 }
 
