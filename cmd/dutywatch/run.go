@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -84,7 +85,13 @@ func runPipeline(ctx context.Context, cfg config.Config, opt runOptions, log *sl
 		return err
 	}
 	defer st.Close()
-	archives, err := pipeline.OpenArchive(ctx, st, cfg.Output.ArchivesPath)
+	log.Info("state opened", "state", config.StateDisplay(cfg.State), "backend", st.Backend())
+	// In a shared state each instance keeps its own files' offsets.
+	instance := ""
+	if config.Postgres(cfg.State) {
+		instance = cmp.Or(cfg.Instance, hostname())
+	}
+	archives, err := pipeline.OpenSink(ctx, st, pipeline.SinkName(instance, pipeline.ArchiveSink), cfg.Output.ArchivesPath)
 	if err != nil {
 		return err
 	}
@@ -94,7 +101,7 @@ func runPipeline(ctx context.Context, cfg config.Config, opt runOptions, log *sl
 	if err != nil {
 		return err
 	}
-	alerts, err := pipeline.OpenAlerts(ctx, st, cfg.Output.AlertsPath)
+	alerts, err := pipeline.OpenSink(ctx, st, pipeline.SinkName(instance, pipeline.AlertSink), cfg.Output.AlertsPath)
 	if err != nil {
 		return err
 	}
@@ -108,7 +115,7 @@ func runPipeline(ctx context.Context, cfg config.Config, opt runOptions, log *sl
 		return fmt.Errorf("no enabled sources in the configuration")
 	}
 	pcfg := pipeline.DefaultConfig()
-	pcfg.Workers = cfg.Workers
+	pcfg.Workers, pcfg.Instance = cfg.Workers, instance
 	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 		pcfg.Terminal = os.Stderr // a backfill shows a progress bar; otherwise progress log lines
 	}
@@ -117,9 +124,17 @@ func runPipeline(ctx context.Context, cfg config.Config, opt runOptions, log *sl
 		return err
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "dutywatch", Subsystem: "store", Name: "size_bytes",
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if !config.Postgres(cfg.State) {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "dutywatch", Subsystem: "store", Name: "size_bytes",
 			Help: "Size of the state store on disk, write-ahead log included."}, func() float64 { return fileSizes(cfg.State, cfg.State+"-wal") }))
+	}
+	deliverer, closeOutputs, err := buildDeliverer(ctx, cfg, st, cmp.Or(instance, hostname()), log, reg)
+	if err != nil {
+		return err
+	}
+	defer closeOutputs()
+	acfg.Outbox = deliverer != nil
 	alerter := pipeline.NewAlerter(acfg, alerts, log)
 	p := pipeline.New(pcfg, st, archives, alerter, log, pipeline.NewMetrics(reg))
 
@@ -134,12 +149,20 @@ func runPipeline(ctx context.Context, cfg config.Config, opt runOptions, log *sl
 	if !once && cfg.Retention > 0 {
 		g.Go(func() error { return pruneLoop(gctx, st, cfg.Retention, log) })
 	}
+	if !once && deliverer != nil {
+		g.Go(func() error { return deliverer.Run(gctx) })
+	}
 	g.Go(func() error {
 		if !once {
 			return p.Run(gctx, sources)
 		}
 		stats, err := p.Once(gctx, sources)
 		printStats(out, stats)
+		if deliverer != nil {
+			if derr := deliverer.Drain(gctx, 3); derr != nil {
+				err = errors.Join(err, fmt.Errorf("deliver alerts: %w", derr))
+			}
+		}
 		if wcfg != nil && err == nil {
 			fmt.Fprintf(out, "Serving the dashboard on http://%s/ (Ctrl-C to stop)\n", wcfg.Addr)
 		}
@@ -183,6 +206,11 @@ func pruneLoop(ctx context.Context, st *store.Store, retention time.Duration, lo
 		case <-t.C:
 		}
 	}
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return cmp.Or(h, "dutywatch")
 }
 
 // fileSizes is the total size of the files that exist among paths.

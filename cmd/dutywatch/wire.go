@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/dutywatch/dutywatch/internal/config"
 	"github.com/dutywatch/dutywatch/internal/finding"
@@ -11,7 +12,9 @@ import (
 	"github.com/dutywatch/dutywatch/internal/pipeline"
 	"github.com/dutywatch/dutywatch/internal/source"
 	"github.com/dutywatch/dutywatch/internal/source/dir"
+	"github.com/dutywatch/dutywatch/internal/source/guardduty"
 	s3source "github.com/dutywatch/dutywatch/internal/source/s3"
+	sqssource "github.com/dutywatch/dutywatch/internal/source/sqs"
 )
 
 // buildSources turns the enabled sources of cfg into scheduled sources.
@@ -35,7 +38,12 @@ func buildSources(ctx context.Context, cfg config.Config, st source.State, log *
 			}
 			opt.Discard = d
 		}
-		out = append(out, pipeline.Scheduled{Source: src, Options: opt, Next: sc.Schedule.Next, RunOnStart: sc.RunOnStart})
+		next := sc.Schedule.Next
+		if sc.Type == config.TypeSQS && sc.Schedule == (config.Schedule{}) {
+			// A long poll waits for messages itself: receive again at once.
+			next = func(t time.Time) time.Time { return t }
+		}
+		out = append(out, pipeline.Scheduled{Source: src, Options: opt, Next: next, RunOnStart: sc.RunOnStart || sc.Type == config.TypeSQS})
 	}
 	return out, nil
 }
@@ -70,6 +78,22 @@ func buildSource(ctx context.Context, sc config.Source, st source.State, log *sl
 			return nil, err
 		}
 		return s3source.New(c, client, st, log)
+	case config.TypeSQS:
+		c, err := sqsConfig(sc)
+		if err != nil {
+			return nil, err
+		}
+		queue, err := sqssource.NewClient(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		objects, err := s3source.NewClient(ctx, c.Client)
+		if err != nil {
+			return nil, err
+		}
+		return sqssource.New(c, queue, objects, st, log)
+	case config.TypeGuardDutyAPI:
+		return guardduty.New(ctx, guardDutyConfig(sc), st, log)
 	}
 	return nil, fmt.Errorf("unknown source type %q", sc.Type)
 }
@@ -112,4 +136,40 @@ func s3Config(sc config.Source) (s3source.Config, error) {
 		c.RequestTimeout = sc.RequestTimeout
 	}
 	return c, nil
+}
+
+// clientConfig is how sc reaches AWS.
+func clientConfig(sc config.Source) s3source.ClientConfig {
+	c := s3source.ClientConfig{Region: sc.Region, Endpoint: sc.ServiceEndpoint, ForcePathStyle: sc.ForcePathStyle,
+		Profile: sc.AWSProfile, AccessKey: sc.AccessKey.Reveal(), SecretKey: sc.SecretKey.Reveal(),
+		RoleARN: sc.IAMRoleARN, RoleDuration: sc.IAMRoleDuration, ExternalID: sc.ExternalID,
+		SessionName: sc.IAMRoleSessionName, STSEndpoint: sc.STSEndpoint}
+	return c
+}
+
+// sqsConfig is the sqs source configuration of sc.
+func sqsConfig(sc config.Source) (sqssource.Config, error) {
+	c := sqssource.DefaultConfig()
+	c.Name, c.QueueURL, c.Endpoint, c.Client = sc.Name, sc.QueueURL, sc.SQSEndpoint, clientConfig(sc)
+	c.WaitTime, c.VisibilityTimeout, c.MaxReceives = sc.WaitTime, sc.VisibilityTimeout, sc.MaxReceives
+	if sc.Bucket != "" {
+		c.Buckets = []string{sc.Bucket}
+	}
+	c.KeyPrefix = sc.Path
+	if sc.RequestTimeout != 0 {
+		c.RequestTimeout = sc.RequestTimeout
+	}
+	return c, nil
+}
+
+// guardDutyConfig is the guardduty_api source configuration of sc.
+func guardDutyConfig(sc config.Source) guardduty.Config {
+	c := guardduty.DefaultConfig()
+	c.Name, c.Client, c.Endpoint = sc.Name, clientConfig(sc), sc.GuardDutyEndpoint
+	c.Client.Endpoint = "" // the S3 endpoint does not apply
+	c.Regions, c.DetectorIDs, c.Overlap, c.OnlyAfter = sc.Regions, sc.DetectorIDs, sc.Overlap, sc.OnlyLogsAfter
+	if sc.RequestTimeout != 0 {
+		c.RequestTimeout = sc.RequestTimeout
+	}
+	return c
 }

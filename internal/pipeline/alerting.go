@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -44,6 +45,15 @@ type Alerter struct {
 	// last fired, by the event clock, so that a correlation rule raises one
 	// alert per situation per timeframe instead of one per later event.
 	correlated map[string]time.Time
+	outbox     bool
+
+	// gen is the store generation of the state in memory (0: none saved
+	// yet, -1: unknown, reload); pendingGen the one saved in the open
+	// commit. changed marks changes outside the rule state (see
+	// alertstate.go).
+	gen, pendingGen int64
+	changed         bool
+	mismatchLogged  bool
 }
 
 // AlerterConfig configures an Alerter.
@@ -54,13 +64,16 @@ type AlerterConfig struct {
 	Derived bool
 	Dedup   dedup.Options
 	Host    string
+	// Outbox enqueues every alert in the store's outbox, in its commit,
+	// for the indexers and notifications (package deliver).
+	Outbox bool
 }
 
 // NewAlerter returns an Alerter writing to out, opened at the store's
 // committed offset for AlertSink (see OpenAlerts).
 func NewAlerter(cfg AlerterConfig, out *jsonl.File, log *slog.Logger) *Alerter {
 	a := &Alerter{rules: cfg.Rules, state: cfg.Rules.NewState(), opt: cfg.Dedup, derived: cfg.Derived,
-		format: alert.NewFormatter(cfg.Host), out: out, log: log}
+		format: alert.NewFormatter(cfg.Host), out: out, log: log, outbox: cfg.Outbox}
 	if cfg.Derived {
 		// The derived fields come last in the event; analysisd's cap of 256
 		// fields would drop them from the largest findings. Wazuh mode
@@ -72,11 +85,7 @@ func NewAlerter(cfg AlerterConfig, out *jsonl.File, log *slog.Logger) *Alerter {
 
 // OpenAlerts opens the alerts file at the offset st has committed.
 func OpenAlerts(ctx context.Context, st *store.Store, path string) (*jsonl.File, error) {
-	off, err := st.SinkOffset(ctx, AlertSink)
-	if err != nil {
-		return nil, err
-	}
-	return jsonl.Open(path, off)
+	return OpenSink(ctx, st, AlertSink, path)
 }
 
 // AlertStats counts what the Alerter did.
@@ -142,6 +151,7 @@ func (a *Alerter) stage(ctx context.Context, tx *store.Tx, obj source.Object, in
 			}
 			if t := v.version.UpdatedAt; t.After(a.clock) {
 				a.clock = t
+				a.changed = true
 			}
 			continue
 		}
@@ -178,6 +188,13 @@ func (a *Alerter) stage(ctx context.Context, tx *store.Tx, obj source.Object, in
 		}
 		if err := tx.PutAlert(ctx, a.row(alertID, now, m, ev, &v, actor, obj, event)); err != nil {
 			return err
+		}
+		if a.outbox {
+			it := store.OutboxItem{AlertID: alertID, Time: now, Level: m.Rule.Level, RuleID: m.Rule.ID,
+				Type: v.typ, Doc: bytes.TrimSuffix(a.line, []byte("\n"))}
+			if err := tx.Enqueue(ctx, it); err != nil {
+				return err
+			}
 		}
 		stats.Alerts++
 		if stats.ByLevel == nil {
@@ -217,6 +234,7 @@ func (a *Alerter) repeated(m *rules.Match, instance string) bool {
 	}
 	if len(a.correlated) < maxCorrelated {
 		a.correlated[key] = a.clock
+		a.changed = true
 	}
 	return false
 }

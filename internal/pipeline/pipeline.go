@@ -46,6 +46,10 @@ type Config struct {
 	// never); Terminal, when set, gets a progress bar instead of log lines.
 	ProgressInterval time.Duration
 	Terminal         io.Writer
+	// Instance, when set, names this process among several sharing one
+	// state database: its local files' committed offsets are stored as
+	// SinkName(Instance, ...). Empty for a state of its own.
+	Instance string
 }
 
 // DefaultConfig returns the defaults.
@@ -110,20 +114,46 @@ func New(cfg Config, st *store.Store, archives *jsonl.File, alerter *Alerter, lo
 
 // OpenArchive opens the archives file at the offset st has committed.
 func OpenArchive(ctx context.Context, st *store.Store, path string) (*jsonl.File, error) {
-	off, err := st.SinkOffset(ctx, ArchiveSink)
+	return OpenSink(ctx, st, ArchiveSink, path)
+}
+
+// OpenSink opens the JSON-lines file at path at the offset st has
+// committed for the sink name.
+func OpenSink(ctx context.Context, st *store.Store, name, path string) (*jsonl.File, error) {
+	off, err := st.SinkOffset(ctx, name)
 	if err != nil {
 		return nil, err
 	}
 	return jsonl.Open(path, off)
 }
 
+// SinkName is the name a local file's offset is stored under: base alone
+// for a state of its own, "instance/base" in a shared one, where each
+// instance has its own files.
+func SinkName(instance, base string) string {
+	if instance == "" {
+		return base
+	}
+	return instance + "/" + base
+}
+
+// queueSource is implemented by sources whose objects come from a queue
+// (source/sqs): there is no listing order to stop at, and an object that
+// failed goes back to the queue for a later attempt, by any instance,
+// instead of the store's retry list.
+type queueSource interface {
+	Release(ctx context.Context, o source.Object, retryAfter time.Duration) error
+}
+
 // Stats counts what one poll did.
 type Stats struct {
 	Listed, Done, Partial, Failed int
-	Records, Events, Skipped      int64
-	Discarded, BadRecords         int64
-	BytesRead, BytesDecoded       int64
-	Alerts                        AlertStats
+	// Duplicates are objects another instance committed first.
+	Duplicates               int
+	Records, Events, Skipped int64
+	Discarded, BadRecords    int64
+	BytesRead, BytesDecoded  int64
+	Alerts                   AlertStats
 	// Newest is the last-modified time of the newest object committed.
 	Newest time.Time
 }
@@ -274,9 +304,12 @@ func (p *Pipeline) list(ctx context.Context, src source.Source, jobs chan<- job,
 			return false
 		}
 	}
-	retry, err := p.store.Retryable(ctx, src.Name(), p.cfg.MaxAttempts)
-	if err != nil {
-		return err
+	var retry []source.Object
+	if _, ok := src.(queueSource); !ok {
+		var err error
+		if retry, err = p.store.Retryable(ctx, src.Name(), p.cfg.MaxAttempts); err != nil {
+			return err
+		}
 	}
 	queued := make(map[[2]string]bool, len(retry))
 	for _, o := range retry {

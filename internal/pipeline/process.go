@@ -41,6 +41,9 @@ type result struct {
 	err  error
 	// attempts is how often the object has failed, once its failure is recorded.
 	attempts int
+	// duplicate is set when another instance committed the object first;
+	// nothing of it was committed here.
+	duplicate bool
 
 	records, events, skipped int64
 	discarded, badRecords    int64

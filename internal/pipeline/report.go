@@ -58,6 +58,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 // report counts a committed (or recorded) result and logs its failure once.
 func (p *Pipeline) report(r *result, stats *Stats, log *slog.Logger) {
 	src := r.obj.Source
+	if r.duplicate {
+		stats.Duplicates++
+		log.Debug("object already committed by another instance", "key", r.obj.Key)
+		return
+	}
 	stats.add(r)
 	p.metrics.records.WithLabelValues(src).Add(float64(r.records))
 	p.metrics.findings.WithLabelValues(src).Add(float64(r.records - r.skipped - r.badRecords))

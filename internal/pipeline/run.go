@@ -87,7 +87,9 @@ func (p *Pipeline) loop(ctx context.Context, s Scheduled) error {
 		}
 		next = s.Next(start)
 		if now := time.Now(); next.Before(now) {
-			log.Warn("poll took longer than the interval; starting the next one now")
+			if next.After(start) { // a continuous source (SQS) asks for no wait
+				log.Warn("poll took longer than the interval; starting the next one now")
+			}
 			next = now
 		}
 	}

@@ -61,8 +61,9 @@ func (p *Pipeline) commitBatch(ctx context.Context, src source.Source, batch []*
 		}
 	}()
 	var stop error
+	_, queued := src.(queueSource)
 	for i, r := range batch {
-		if r.kind == failCanceled || (r.kind != failNone && !opt.SkipOnError) {
+		if r.kind == failCanceled || (r.kind != failNone && !opt.SkipOnError && !queued) {
 			if r.kind != failCanceled {
 				stop = fmt.Errorf("%w: %w", ErrStopped, r.err)
 			}
@@ -89,6 +90,9 @@ func (p *Pipeline) commitBatch(ctx context.Context, src source.Source, batch []*
 	defer func() {
 		if !finished {
 			tx.Rollback()
+			if p.alerter != nil {
+				p.alerter.rolledBackState()
+			}
 			if rerr := p.archive.Rewind(start); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
@@ -99,6 +103,11 @@ func (p *Pipeline) commitBatch(ctx context.Context, src source.Source, batch []*
 			}
 		}
 	}()
+	if p.alerter != nil {
+		if err := p.alerter.syncState(ctx, tx); err != nil {
+			return err
+		}
+	}
 	var committed []*result
 	for _, r := range batch {
 		keep, err := p.stage(ctx, tx, r, opt)
@@ -113,7 +122,7 @@ func (p *Pipeline) commitBatch(ctx context.Context, src source.Source, batch []*
 	if err != nil {
 		return err
 	}
-	if err := tx.SetSinkOffset(ctx, ArchiveSink, offset); err != nil {
+	if err := tx.SetSinkOffset(ctx, SinkName(p.cfg.Instance, ArchiveSink), offset); err != nil {
 		return err
 	}
 	if p.alerter != nil {
@@ -121,7 +130,10 @@ func (p *Pipeline) commitBatch(ctx context.Context, src source.Source, batch []*
 		if err != nil {
 			return err
 		}
-		if err := tx.SetSinkOffset(ctx, AlertSink, alertsOffset); err != nil {
+		if err := tx.SetSinkOffset(ctx, SinkName(p.cfg.Instance, AlertSink), alertsOffset); err != nil {
+			return err
+		}
+		if err := p.alerter.saveState(ctx, tx); err != nil {
 			return err
 		}
 	}
@@ -129,22 +141,60 @@ func (p *Pipeline) commitBatch(ctx context.Context, src source.Source, batch []*
 		return err
 	}
 	finished = true
+	if p.alerter != nil {
+		p.alerter.committedState()
+	}
 	for _, r := range batch {
 		p.report(r, stats, log)
 		prog.add(r)
 	}
-	// Done hooks (remove_from_bucket, ...) run only once the commit holds.
+	// Done hooks (remove_from_bucket, deleting the queue message, ...) run
+	// only once the commit holds.
 	for _, r := range committed {
 		if err := src.Done(ctx, r.obj); err != nil {
 			log.Warn("post-commit action failed", "key", r.obj.Key, "err", err)
 		}
 	}
+	if q, ok := src.(queueSource); ok {
+		p.release(ctx, q, batch, committed, log)
+	}
 	return stop
+}
+
+// release hands the batch's objects that were not committed back to their
+// queue, to be received again after a backoff that grows with attempts.
+func (p *Pipeline) release(ctx context.Context, q queueSource, batch, committed []*result, log *slog.Logger) {
+	done := make(map[*result]bool, len(committed))
+	for _, r := range committed {
+		done[r] = true
+	}
+	for _, r := range batch {
+		if done[r] {
+			continue
+		}
+		after := p.cfg.RetryBackoff << min(max(r.attempts, 1), 10)
+		if err := q.Release(ctx, r.obj, after); err != nil {
+			log.Warn("release object to its queue", "key", r.obj.Key, "err", err)
+		}
+	}
 }
 
 // stage adds r's lines and state to the open transaction and reports
 // whether r was marked done.
 func (p *Pipeline) stage(ctx context.Context, tx *store.Tx, r *result, opt SourceOptions) (bool, error) {
+	if r.kind != failCanceled {
+		// Another instance sharing the state (a queue's redelivery, or an
+		// overlapping source) may have committed the object since it was
+		// listed; its results must not be committed twice.
+		done, err := tx.IsDone(ctx, r.obj.Scope, r.obj.Key)
+		if err != nil {
+			return false, err
+		}
+		if done {
+			r.duplicate = true
+			return true, nil
+		}
+	}
 	switch r.kind {
 	case failCanceled:
 		return false, nil

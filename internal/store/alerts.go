@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -53,22 +55,15 @@ func (t *Tx) PutAlert(ctx context.Context, a Alert) error {
 	if a.HasGeo {
 		lat, lon = a.Lat, a.Lon
 	}
-	res, err := t.stmt(ctx, "putAlert").ExecContext(ctx,
+	var id int64
+	err := t.stmt(ctx, "putAlert").QueryRowContext(ctx,
 		a.ID, a.Time.UnixMilli(), a.EventTime.UnixMilli(), a.RuleID, a.Level, a.Description,
 		strings.Join(a.Groups, ","), strings.Join(a.MITRE, ","), a.FindingKey, a.FindingID, a.Type, a.Title, a.Severity,
 		a.Account, a.Region, a.InstanceID, a.Principal, a.RemoteIP, a.RemoteCountry, a.RemoteCity, a.RemoteASN,
-		a.RemoteOrg, lat, lon, a.LocalPort, a.API, a.Domain, a.Count, a.Source, a.Object, a.Data)
-	if err != nil {
-		return fmt.Errorf("store alert %s: %w", a.ID, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("store alert %s: %w", a.ID, err)
-	}
-	if n == 0 { // a replay, counted already
+		a.RemoteOrg, lat, lon, a.LocalPort, a.API, a.Domain, a.Count, a.Source, a.Object, a.Data).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) { // a replay, counted already
 		return nil
 	}
-	id, err := res.LastInsertId()
 	if err != nil {
 		return fmt.Errorf("store alert %s: %w", a.ID, err)
 	}
@@ -93,6 +88,9 @@ func (t *Tx) countAdded(ctx context.Context) error {
 	}
 	ids = append(ids, ']')
 	for _, name := range [...]string{"ftsAdd", "rollupAdd5m", "rollupAddHour", "rollupAddDay", "rollupAddTotal"} {
+		if _, ok := t.store.stmts[name]; !ok { // no ftsAdd: PostgreSQL's index follows the table
+			continue
+		}
 		if _, err := t.stmt(ctx, name).ExecContext(ctx, string(ids)); err != nil {
 			return fmt.Errorf("index new alerts (%s): %w", name, err)
 		}

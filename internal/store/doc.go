@@ -1,16 +1,29 @@
-// Package store is dutywatch's embedded state store: an SQLite database
-// (pure-Go driver, WAL) that records which objects are done, the cursor of
+// Package store is dutywatch's state store: an SQLite database (pure-Go
+// driver, WAL) or, in scale-out mode, a PostgreSQL database shared by
+// several instances. It records which objects are done, the cursor of
 // every scope, objects that failed with their error, the committed byte
-// offset of each JSON-lines sink, and the findings and alerts the dashboard
-// shows.
+// offset of each JSON-lines sink, the findings and alerts the dashboard
+// shows, the correlation engine's state, and the outbox of alerts for the
+// outputs with each destination's cursor, leases and delivery outcomes.
+//
+// Backends: Open takes a postgres:// or postgresql:// DSN for PostgreSQL
+// and anything else as an SQLite path; Backend says which. One Store type
+// serves both: the SQL is written once with ? placeholders (rebound to $N
+// for PostgreSQL once per query text) and only the fragments that differ
+// switch (dialect.go). schema_postgres.go lists the schema differences.
 //
 // Delivery: transactional. A Tx marks objects done, advances their scopes'
-// cursors, records sink offsets and stores findings and alerts in one
-// SQLite transaction, so "object done" and "its events written" become true
-// together or not at all.
+// cursors, records sink offsets, stores findings and alerts and enqueues
+// the alerts for the outputs in one transaction, so "object done" and "its
+// events written" become true together or not at all. The outputs read the
+// outbox after the commit (ReadOutbox), acknowledge per destination
+// (AckOutbox) and so deliver at least once.
 //
-// State: one file (Config.Path) plus its -wal and -shm companions. Schema
-// changes are numbered migrations applied at Open.
+// State: SQLite, one file (Config.Path) plus its -wal and -shm companions;
+// PostgreSQL, the tables of the database the DSN names. Schema changes are
+// numbered migrations per backend applied at Open (PRAGMA user_version;
+// the schema_version table, under an advisory lock so that instances
+// starting at once do not race).
 //
 // Dashboard: the queries (query*.go) read count tables rather than the
 // alerts: alert_counts_5m, _hour and _day count alerts per (dim, bucket,
@@ -26,18 +39,32 @@
 // Search: alerts_fts tokenizes on unicode61 with '.', '-' and '_' as word
 // characters, so IPs, instance ids and domains are single words while a
 // finding type's parts ("UnauthorizedAccess", "EC2", "SSHBruteForce") are
-// words of their own.
+// words of their own. On PostgreSQL a generated tsvector column (GIN
+// index) built by alert_words splits words the same way, so both backends
+// answer the same searches.
 //
-// Retention: PruneAlerts deletes alerts older than a cutoff in batches of
-// one transaction each (the triggers uncount them), then the findings whose
-// latest version is older.
+// Retention: PruneAlerts deletes alerts older than a cutoff, with their
+// deliveries, in batches of one transaction each (the triggers uncount
+// them), then the findings whose latest version is older. PruneOutbox
+// deletes the outbox items every destination has acknowledged.
 //
 // Concurrency: Store methods are safe for concurrent use. A Tx belongs to one
-// goroutine, ends in Commit or Rollback and is never reused. SQLite allows
-// one writer at a time: writes use a single connection and Begin waits for
-// it. The dashboard's queries use a separate pool of read-only connections
-// (mode=ro), each query in a snapshot transaction, so reads wait neither for
-// the writer nor for each other and never see an uncommitted Tx.
+// goroutine, ends in Commit or Rollback and is never reused. Write
+// transactions are serialized. SQLite allows one writer at a time: writes
+// use a single connection and Begin waits for it. On PostgreSQL, Begin's
+// first statement is pg_advisory_xact_lock on a fixed key, held to Commit or
+// Rollback, so the write transactions of all instances sharing the database
+// run one at a time exactly as SQLite's do: the read-modify-write steps (the
+// update-dedup decision Finding then PutFinding, the rollup counts, cursors,
+// engine state, outbox sequence numbers) stay correct across instances, a
+// Tx sees every commit made before it began (Tx.IsDone drops an object
+// another instance committed first), and outbox numbers increase in commit
+// order. PruneAlerts takes the same lock per batch. The short writes outside
+// a Tx (polls, acknowledgements, leases, deliveries) are single upserts and
+// take no lock. The dashboard's queries take no lock: they use a separate
+// pool of read-only connections (SQLite mode=ro; PostgreSQL REPEATABLE READ
+// READ ONLY), each page in one snapshot transaction, so reads wait neither
+// for the writers nor for each other and never see an uncommitted Tx.
 //
 // Stop: Close waits for nothing in flight; callers end their Tx first.
 package store

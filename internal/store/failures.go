@@ -21,9 +21,9 @@ type Failure struct {
 // Retryable returns the transient failures of src with fewer than
 // maxAttempts attempts, oldest key first, for the next poll to try again.
 func (s *Store) Retryable(ctx context.Context, src string, maxAttempts int) ([]source.Object, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT scope, key, bucket, account, region, etag, size
-		FROM objects_failed WHERE source = ? AND transient = 1 AND attempts < ?
-		ORDER BY scope, key`, src, maxAttempts)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT scope, key, bucket, account, region, etag, size
+		FROM objects_failed WHERE source = ? AND transient AND attempts < ?
+		ORDER BY scope, key`), src, maxAttempts)
 	if err != nil {
 		return nil, fmt.Errorf("list retryable objects of %s: %w", src, err)
 	}
@@ -41,8 +41,8 @@ func (s *Store) Retryable(ctx context.Context, src string, maxAttempts int) ([]s
 
 // Failures lists every recorded failure, newest first.
 func (s *Store) Failures(ctx context.Context) ([]Failure, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT source, scope, key, bucket, account, region, etag, size,
-		error, transient, attempts, first_at, last_at FROM objects_failed ORDER BY last_at DESC, key`)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT source, scope, key, bucket, account, region, etag, size,
+		error, transient, attempts, first_at, last_at FROM objects_failed ORDER BY last_at DESC, key`))
 	if err != nil {
 		return nil, fmt.Errorf("list failures: %w", err)
 	}
@@ -72,15 +72,15 @@ type Counts struct {
 // records and events committed, for one source or all when src is "".
 func (s *Store) Count(ctx context.Context, src string) (Counts, error) {
 	var c Counts
-	err := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(partial), 0), coalesce(sum(records), 0),
-		coalesce(sum(events), 0) FROM objects_done WHERE ? = '' OR source = ?`, src, src).
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*), coalesce(sum(CASE WHEN partial THEN 1 ELSE 0 END), 0), coalesce(sum(records), 0),
+		coalesce(sum(events), 0) FROM objects_done WHERE ? = '' OR source = ?`), src, src).
 		Scan(&c.Done, &c.Partial, &c.Records, &c.Events)
 	if err != nil {
 		return c, fmt.Errorf("count done objects: %w", err)
 	}
-	err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM objects_failed
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM objects_failed
 		WHERE (? = '' OR source = ?) AND NOT EXISTS (SELECT 1 FROM objects_done d
-			WHERE d.scope = objects_failed.scope AND d.key = objects_failed.key)`, src, src).Scan(&c.Failed)
+			WHERE d.scope = objects_failed.scope AND d.key = objects_failed.key)`), src, src).Scan(&c.Failed)
 	if err != nil {
 		return c, fmt.Errorf("count failed objects: %w", err)
 	}
@@ -94,7 +94,7 @@ func (s *Store) PruneDoneBelow(ctx context.Context, scope, floor string) (int64,
 	if floor == "" {
 		return 0, nil
 	}
-	res, err := s.db.ExecContext(ctx, `DELETE FROM objects_done WHERE scope = ? AND key < ?`, scope, floor)
+	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM objects_done WHERE scope = ? AND key < ?`), scope, floor)
 	if err != nil {
 		return 0, fmt.Errorf("prune done objects of %s: %w", scope, err)
 	}

@@ -11,14 +11,30 @@ import (
 )
 
 // read runs fn in a read-only transaction of the read pool, so every query
-// of one page sees the same snapshot and none waits for the writer.
-func (s *Store) read(ctx context.Context, fn func(q *sql.Tx) error) error {
-	tx, err := s.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+// of one page sees the same snapshot and none waits for the writer (or, on
+// PostgreSQL, for the write lock).
+func (s *Store) read(ctx context.Context, fn func(q reader) error) error {
+	tx, err := s.ro.BeginTx(ctx, s.d.readTx)
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(tx)
+	return fn(reader{tx: tx, s: s})
+}
+
+// reader is a read transaction whose queries are written in SQLite's
+// placeholders and run in the store's dialect.
+type reader struct {
+	tx *sql.Tx
+	s  *Store
+}
+
+func (r reader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return r.tx.QueryContext(ctx, r.s.q(query), args...)
+}
+
+func (r reader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return r.tx.QueryRowContext(ctx, r.s.q(query), args...)
 }
 
 // window is a half-open range of event times in Unix milliseconds.
@@ -45,7 +61,7 @@ var errRange = errors.New("time range ends before it starts")
 // resolve turns r into a window. A zero From or To stands for the oldest or
 // newest alert; ok is false when there is nothing to count (an open range
 // over an empty store).
-func resolve(ctx context.Context, q *sql.Tx, r TimeRange) (w window, ok bool, err error) {
+func resolve(ctx context.Context, q reader, r TimeRange) (w window, ok bool, err error) {
 	if !r.From.IsZero() && !r.To.IsZero() && r.To.Before(r.From) {
 		return w, false, errRange
 	}

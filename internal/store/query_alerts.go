@@ -23,7 +23,7 @@ const (
 // Alerts returns one page of the alerts f selects, newest first (by event
 // time, then id), and how many f selects in all.
 func (s *Store) Alerts(ctx context.Context, f AlertFilter) (AlertPage, error) {
-	where, args, err := alertWhere(f)
+	where, args, err := alertWhere(s.d, f)
 	if err != nil {
 		return AlertPage{}, fmt.Errorf("list alerts: %w", err)
 	}
@@ -31,7 +31,7 @@ func (s *Store) Alerts(ctx context.Context, f AlertFilter) (AlertPage, error) {
 	if where == "" { // search text with no word that can match
 		return page, nil
 	}
-	err = s.read(ctx, func(q *sql.Tx) error {
+	err = s.read(ctx, func(q reader) error {
 		if err := q.QueryRowContext(ctx, `SELECT count(*) FROM alerts WHERE `+where, args...).Scan(&page.Total); err != nil {
 			return fmt.Errorf("count: %w", err)
 		}
@@ -59,7 +59,7 @@ func (s *Store) Alerts(ctx context.Context, f AlertFilter) (AlertPage, error) {
 
 // Alert returns the alert with id, and whether there is one.
 func (s *Store) Alert(ctx context.Context, id string) (Alert, bool, error) {
-	a, err := scanAlert(s.ro.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = ?`, id))
+	a, err := scanAlert(s.ro.QueryRowContext(ctx, s.q(`SELECT `+alertColumns+` FROM alerts WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Alert{}, false, nil
 	}
@@ -86,8 +86,8 @@ func bandWhere(band string) (string, error) {
 
 // alertWhere builds the condition of f from constant fragments; every value
 // is a parameter. It returns "" when f.Text has no word that can match.
-func alertWhere(f AlertFilter) (string, []any, error) {
-	conds, args := []string{"1"}, []any{}
+func alertWhere(d *dialect, f AlertFilter) (string, []any, error) {
+	conds, args := []string{"true"}, []any{}
 	add := func(cond string, arg ...any) {
 		conds = append(conds, cond)
 		args = append(args, arg...)
@@ -123,11 +123,11 @@ func alertWhere(f AlertFilter) (string, []any, error) {
 		add(`rule_id = ?`, f.RuleID)
 	}
 	if strings.TrimSpace(f.Text) != "" {
-		match := ftsQuery(f.Text)
+		match := d.textQuery(f.Text)
 		if match == "" {
 			return "", nil, nil
 		}
-		add(`rowid IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?)`, match)
+		add(d.textMatch, match)
 	}
 	return strings.Join(conds, " AND "), args, nil
 }
@@ -148,6 +148,33 @@ func ftsQuery(text string) string {
 	}
 	return strings.Join(terms, " AND ")
 }
+
+// tsQuery is ftsQuery for PostgreSQL: a tsquery in which every word of
+// text must match. A word is split into tokens as alert_words splits the
+// searched columns (isTokenRune, lower case) and becomes a phrase of them
+// ('a' <-> 'b'); the tokens are quoted lexemes, which need no escaping
+// since they hold only letters, digits and .-_. A token too long to be
+// indexed can match nothing, and neither can the query ("").
+func tsQuery(text string) string {
+	var terms []string
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) || r == 0 }) {
+		toks := strings.FieldsFunc(strings.ToLower(w), func(r rune) bool { return !isTokenRune(r) })
+		if len(toks) == 0 {
+			continue
+		}
+		for i, tok := range toks {
+			if len(tok) > maxWordLen {
+				return ""
+			}
+			toks[i] = "'" + tok + "'"
+		}
+		terms = append(terms, strings.Join(toks, " <-> "))
+	}
+	return strings.Join(terms, " & ")
+}
+
+// maxWordLen is maxWordBytes (schema_postgres.go) as a number.
+const maxWordLen = 2000
 
 // isTokenRune mirrors the unicode61 tokenizer of alerts_fts: letters,
 // numbers, private-use characters and the declared tokenchars.

@@ -25,83 +25,85 @@ func alertsFixture() []Alert {
 }
 
 func TestAlertsFilter(t *testing.T) {
-	ctx := context.Background()
-	s, _ := openTest(t)
-	putAlerts(t, s, alertsFixture()...)
-	day := TimeRange{From: t0, To: t0.Add(24 * time.Hour)}
-	tests := []struct {
-		name  string
-		f     AlertFilter
-		want  string
-		total int64
-	}{
-		{"everything newest first, ties by id", AlertFilter{}, "[f4 f3 f2 f1]", 4},
-		{"range", AlertFilter{Range: day}, "[f3 f2 f1]", 3},
-		{"range from only", AlertFilter{Range: TimeRange{From: t0.Add(2 * time.Hour)}}, "[f4 f3 f2]", 3},
-		{"range to only", AlertFilter{Range: TimeRange{To: t0.Add(2 * time.Hour)}}, "[f1]", 1},
-		{"min level", AlertFilter{MinLevel: 10}, "[f3 f2]", 2},
-		{"band low", AlertFilter{Band: "low"}, "[f1]", 1},
-		{"band medium", AlertFilter{Band: "medium"}, "[f4]", 1},
-		{"band high", AlertFilter{Band: "high"}, "[f2]", 1},
-		{"band critical", AlertFilter{Band: "critical"}, "[f3]", 1},
-		{"type", AlertFilter{Type: "A"}, "[f3 f1]", 2},
-		{"account", AlertFilter{Account: "222"}, "[f2]", 1},
-		{"region", AlertFilter{Region: "r1"}, "[f4 f3 f1]", 3},
-		{"instance", AlertFilter{InstanceID: "i-1"}, "[f4 f1]", 2},
-		{"rule", AlertFilter{RuleID: 100}, "[f3 f1]", 2},
-		{"all fields", AlertFilter{Range: day, MinLevel: 11, Band: "critical", Type: "A", Account: "111", Region: "r1",
-			InstanceID: "i-2", RuleID: 100, Text: "alice"}, "[f3]", 1},
-		{"page", AlertFilter{Limit: 2, Offset: 1}, "[f3 f2]", 4},
-		{"page past the end", AlertFilter{Offset: 9}, "[]", 4},
-		{"negative offset", AlertFilter{Offset: -3, Limit: 1}, "[f4]", 4},
-		{"text word", AlertFilter{Text: "brute"}, "[f1]", 1},
-		{"text every word must match", AlertFilter{Text: "alice   ListBuckets"}, "[f3]", 1},
-		{"text words from different alerts", AlertFilter{Text: "alice brute"}, "[]", 0},
-		{"text instance id", AlertFilter{Text: "i-0abc"}, "[f2 f1]", 2},
-		{"text IP", AlertFilter{Text: "198.51.100.7"}, "[f1]", 1},
-		{"text domain", AlertFilter{Text: "evil.example.com"}, "[f2]", 1},
-		{"text principal", AlertFilter{Text: "arn:aws:iam::111:user/alice"}, "[f3]", 1},
-		{"text case", AlertFilter{Text: "BRUTE"}, "[f1]", 1},
-		{"hostile: sql", AlertFilter{Text: `"; DROP`}, "[f4]", 1},
-		{"hostile: NEAR(", AlertFilter{Text: "NEAR("}, "[f2]", 1},
-		{"hostile: html", AlertFilter{Text: "<script>"}, "[f2]", 1},
-		{"hostile: lone quote", AlertFilter{Text: `"`}, "[]", 0},
-		{"hostile: quote inside", AlertFilter{Text: `evil"`}, "[f2]", 1},
-		{"hostile: quotes joining", AlertFilter{Text: `a"b`}, "[]", 0},
-		{"hostile: star", AlertFilter{Text: "brute*"}, "[f1]", 1},
-		{"hostile: caret", AlertFilter{Text: "^brute"}, "[f1]", 1},
-		{"hostile: operators", AlertFilter{Text: "NOT brute"}, "[]", 0},
-		{"hostile: OR", AlertFilter{Text: "OR"}, "[]", 0},
-		{"hostile: column filter", AlertFilter{Text: "description:brute"}, "[]", 0},
-		{"hostile: brackets only", AlertFilter{Text: "( ) { } * - + \\"}, "[]", 0},
-		{"hostile: NUL", AlertFilter{Text: "\x00"}, "[]", 0},
-		{"hostile: NUL inside", AlertFilter{Text: "brute\x00force"}, "[f1]", 1},
-		{"blank text does not filter", AlertFilter{Text: "  \t"}, "[f4 f3 f2 f1]", 4},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			page, err := s.Alerts(ctx, tt.f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var ids []string
-			for _, a := range page.Alerts {
-				ids = append(ids, a.ID)
-			}
-			if got := fmt.Sprint(ids); got != tt.want || page.Total != tt.total {
-				t.Errorf("got %s total %d; want %s total %d", got, page.Total, tt.want, tt.total)
-			}
-		})
-	}
-	if _, err := s.Alerts(ctx, AlertFilter{Band: "severe"}); err == nil {
-		t.Error("an unknown band gave no error")
-	}
-	if _, err := s.Alerts(ctx, AlertFilter{Range: TimeRange{From: t0, To: t0.Add(-time.Second)}}); err == nil {
-		t.Error("a range ending before it starts gave no error")
-	}
-	if n := countRows(t, s, "alerts"); n != 4 {
-		t.Errorf("%d alerts after the searches; want 4", n)
-	}
+	forEachBackend(t, func(t *testing.T, open func() *Store) {
+		ctx := context.Background()
+		s := open()
+		putAlerts(t, s, alertsFixture()...)
+		day := TimeRange{From: t0, To: t0.Add(24 * time.Hour)}
+		tests := []struct {
+			name  string
+			f     AlertFilter
+			want  string
+			total int64
+		}{
+			{"everything newest first, ties by id", AlertFilter{}, "[f4 f3 f2 f1]", 4},
+			{"range", AlertFilter{Range: day}, "[f3 f2 f1]", 3},
+			{"range from only", AlertFilter{Range: TimeRange{From: t0.Add(2 * time.Hour)}}, "[f4 f3 f2]", 3},
+			{"range to only", AlertFilter{Range: TimeRange{To: t0.Add(2 * time.Hour)}}, "[f1]", 1},
+			{"min level", AlertFilter{MinLevel: 10}, "[f3 f2]", 2},
+			{"band low", AlertFilter{Band: "low"}, "[f1]", 1},
+			{"band medium", AlertFilter{Band: "medium"}, "[f4]", 1},
+			{"band high", AlertFilter{Band: "high"}, "[f2]", 1},
+			{"band critical", AlertFilter{Band: "critical"}, "[f3]", 1},
+			{"type", AlertFilter{Type: "A"}, "[f3 f1]", 2},
+			{"account", AlertFilter{Account: "222"}, "[f2]", 1},
+			{"region", AlertFilter{Region: "r1"}, "[f4 f3 f1]", 3},
+			{"instance", AlertFilter{InstanceID: "i-1"}, "[f4 f1]", 2},
+			{"rule", AlertFilter{RuleID: 100}, "[f3 f1]", 2},
+			{"all fields", AlertFilter{Range: day, MinLevel: 11, Band: "critical", Type: "A", Account: "111", Region: "r1",
+				InstanceID: "i-2", RuleID: 100, Text: "alice"}, "[f3]", 1},
+			{"page", AlertFilter{Limit: 2, Offset: 1}, "[f3 f2]", 4},
+			{"page past the end", AlertFilter{Offset: 9}, "[]", 4},
+			{"negative offset", AlertFilter{Offset: -3, Limit: 1}, "[f4]", 4},
+			{"text word", AlertFilter{Text: "brute"}, "[f1]", 1},
+			{"text every word must match", AlertFilter{Text: "alice   ListBuckets"}, "[f3]", 1},
+			{"text words from different alerts", AlertFilter{Text: "alice brute"}, "[]", 0},
+			{"text instance id", AlertFilter{Text: "i-0abc"}, "[f2 f1]", 2},
+			{"text IP", AlertFilter{Text: "198.51.100.7"}, "[f1]", 1},
+			{"text domain", AlertFilter{Text: "evil.example.com"}, "[f2]", 1},
+			{"text principal", AlertFilter{Text: "arn:aws:iam::111:user/alice"}, "[f3]", 1},
+			{"text case", AlertFilter{Text: "BRUTE"}, "[f1]", 1},
+			{"hostile: sql", AlertFilter{Text: `"; DROP`}, "[f4]", 1},
+			{"hostile: NEAR(", AlertFilter{Text: "NEAR("}, "[f2]", 1},
+			{"hostile: html", AlertFilter{Text: "<script>"}, "[f2]", 1},
+			{"hostile: lone quote", AlertFilter{Text: `"`}, "[]", 0},
+			{"hostile: quote inside", AlertFilter{Text: `evil"`}, "[f2]", 1},
+			{"hostile: quotes joining", AlertFilter{Text: `a"b`}, "[]", 0},
+			{"hostile: star", AlertFilter{Text: "brute*"}, "[f1]", 1},
+			{"hostile: caret", AlertFilter{Text: "^brute"}, "[f1]", 1},
+			{"hostile: operators", AlertFilter{Text: "NOT brute"}, "[]", 0},
+			{"hostile: OR", AlertFilter{Text: "OR"}, "[]", 0},
+			{"hostile: column filter", AlertFilter{Text: "description:brute"}, "[]", 0},
+			{"hostile: brackets only", AlertFilter{Text: "( ) { } * - + \\"}, "[]", 0},
+			{"hostile: NUL", AlertFilter{Text: "\x00"}, "[]", 0},
+			{"hostile: NUL inside", AlertFilter{Text: "brute\x00force"}, "[f1]", 1},
+			{"blank text does not filter", AlertFilter{Text: "  \t"}, "[f4 f3 f2 f1]", 4},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				page, err := s.Alerts(ctx, tt.f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var ids []string
+				for _, a := range page.Alerts {
+					ids = append(ids, a.ID)
+				}
+				if got := fmt.Sprint(ids); got != tt.want || page.Total != tt.total {
+					t.Errorf("got %s total %d; want %s total %d", got, page.Total, tt.want, tt.total)
+				}
+			})
+		}
+		if _, err := s.Alerts(ctx, AlertFilter{Band: "severe"}); err == nil {
+			t.Error("an unknown band gave no error")
+		}
+		if _, err := s.Alerts(ctx, AlertFilter{Range: TimeRange{From: t0, To: t0.Add(-time.Second)}}); err == nil {
+			t.Error("a range ending before it starts gave no error")
+		}
+		if n := countRows(t, s, "alerts"); n != 4 {
+			t.Errorf("%d alerts after the searches; want 4", n)
+		}
+	})
 }
 
 func countRows(t *testing.T, s *Store, table string) int64 {
@@ -131,44 +133,48 @@ func TestFTSQuery(t *testing.T) {
 }
 
 func TestAlertsLimit(t *testing.T) {
-	ctx := context.Background()
-	s, _ := openTest(t)
-	var as []Alert
-	for i := range 1100 {
-		as = append(as, Alert{ID: fmt.Sprintf("a%04d", i), EventTime: t0.Add(time.Duration(i) * time.Second)})
-	}
-	putAlerts(t, s, as...)
-	for _, tt := range []struct{ limit, want int }{{0, 50}, {-1, 50}, {7, 7}, {1000, 1000}, {5000, 1000}} {
-		page, err := s.Alerts(ctx, AlertFilter{Limit: tt.limit})
-		if err != nil || len(page.Alerts) != tt.want || page.Total != 1100 || page.Alerts[0].ID != "a1099" {
-			t.Errorf("limit %d: %d alerts, total %d, %v; want %d of 1100", tt.limit, len(page.Alerts), page.Total, err, tt.want)
+	forEachBackend(t, func(t *testing.T, open func() *Store) {
+		ctx := context.Background()
+		s := open()
+		var as []Alert
+		for i := range 1100 {
+			as = append(as, Alert{ID: fmt.Sprintf("a%04d", i), EventTime: t0.Add(time.Duration(i) * time.Second)})
 		}
-	}
+		putAlerts(t, s, as...)
+		for _, tt := range []struct{ limit, want int }{{0, 50}, {-1, 50}, {7, 7}, {1000, 1000}, {5000, 1000}} {
+			page, err := s.Alerts(ctx, AlertFilter{Limit: tt.limit})
+			if err != nil || len(page.Alerts) != tt.want || page.Total != 1100 || page.Alerts[0].ID != "a1099" {
+				t.Errorf("limit %d: %d alerts, total %d, %v; want %d of 1100", tt.limit, len(page.Alerts), page.Total, err, tt.want)
+			}
+		}
+	})
 }
 
 func TestAlertRoundTrip(t *testing.T) {
-	ctx := context.Background()
-	s, _ := openTest(t)
-	want := Alert{ID: "x1", Time: t0.Add(time.Minute), EventTime: t0, RuleID: 100100, Level: 5, Description: "d",
-		Groups: []string{"amazon", "gd_brute_force"}, MITRE: []string{"T1110.001"}, FindingKey: "arn:f", FindingID: "f",
-		Type: "T", Title: "t", Severity: 2.5, Account: "111", Region: "eu-west-1", InstanceID: "i-1", Principal: "p",
-		RemoteIP: "198.51.100.1", RemoteCountry: "NL", RemoteCity: "Amsterdam", RemoteASN: "64496", RemoteOrg: "Org",
-		HasGeo: true, Lat: 52.374, Lon: 4.8897, LocalPort: 22, API: "api", Domain: "d.example", Count: 3, Source: "src",
-		Object: "s3://b/k", Data: []byte(`{"a":1}`)}
-	noGeo := Alert{ID: "x2", Time: t0, EventTime: t0, Data: []byte(`{}`)}
-	putAlerts(t, s, want, noGeo)
-	for _, w := range []Alert{want, noGeo} {
-		got, ok, err := s.Alert(ctx, w.ID)
-		if err != nil || !ok {
-			t.Fatalf("Alert(%s): %v %v", w.ID, ok, err)
+	forEachBackend(t, func(t *testing.T, open func() *Store) {
+		ctx := context.Background()
+		s := open()
+		want := Alert{ID: "x1", Time: t0.Add(time.Minute), EventTime: t0, RuleID: 100100, Level: 5, Description: "d",
+			Groups: []string{"amazon", "gd_brute_force"}, MITRE: []string{"T1110.001"}, FindingKey: "arn:f", FindingID: "f",
+			Type: "T", Title: "t", Severity: 2.5, Account: "111", Region: "eu-west-1", InstanceID: "i-1", Principal: "p",
+			RemoteIP: "198.51.100.1", RemoteCountry: "NL", RemoteCity: "Amsterdam", RemoteASN: "64496", RemoteOrg: "Org",
+			HasGeo: true, Lat: 52.374, Lon: 4.8897, LocalPort: 22, API: "api", Domain: "d.example", Count: 3, Source: "src",
+			Object: "s3://b/k", Data: []byte(`{"a":1}`)}
+		noGeo := Alert{ID: "x2", Time: t0, EventTime: t0, Data: []byte(`{}`)}
+		putAlerts(t, s, want, noGeo)
+		for _, w := range []Alert{want, noGeo} {
+			got, ok, err := s.Alert(ctx, w.ID)
+			if err != nil || !ok {
+				t.Fatalf("Alert(%s): %v %v", w.ID, ok, err)
+			}
+			if !reflect.DeepEqual(got, w) {
+				t.Errorf("round trip:\n got %+v\nwant %+v", got, w)
+			}
 		}
-		if !reflect.DeepEqual(got, w) {
-			t.Errorf("round trip:\n got %+v\nwant %+v", got, w)
+		if _, ok, err := s.Alert(ctx, "nope"); ok || err != nil {
+			t.Errorf("unknown alert: %v %v", ok, err)
 		}
-	}
-	if _, ok, err := s.Alert(ctx, "nope"); ok || err != nil {
-		t.Errorf("unknown alert: %v %v", ok, err)
-	}
+	})
 }
 
 // FuzzAlertSearch checks that no search text is FTS syntax: every input

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,8 +22,8 @@ func (s *Store) Health(ctx context.Context) ([]SourceHealth, error) {
 		}
 		return h
 	}
-	err := s.read(ctx, func(q *sql.Tx) error {
-		for _, step := range []func(context.Context, *sql.Tx, func(string) *SourceHealth) error{
+	err := s.read(ctx, func(q reader) error {
+		for _, step := range []func(context.Context, reader, func(string) *SourceHealth) error{
 			healthPolls, healthDone, healthFailed, healthCursors, healthFailures,
 		} {
 			if err := step(ctx, q, get); err != nil {
@@ -44,7 +43,7 @@ func (s *Store) Health(ctx context.Context) ([]SourceHealth, error) {
 	return out, nil
 }
 
-func healthPolls(ctx context.Context, q *sql.Tx, get func(string) *SourceHealth) error {
+func healthPolls(ctx context.Context, q reader, get func(string) *SourceHealth) error {
 	rows, err := q.QueryContext(ctx, `SELECT source, last_poll, last_error FROM source_polls`)
 	if err != nil {
 		return fmt.Errorf("list polls: %w", err)
@@ -62,8 +61,9 @@ func healthPolls(ctx context.Context, q *sql.Tx, get func(string) *SourceHealth)
 	return rows.Err()
 }
 
-func healthDone(ctx context.Context, q *sql.Tx, get func(string) *SourceHealth) error {
-	rows, err := q.QueryContext(ctx, `SELECT source, count(*), sum(partial), sum(events) FROM objects_done GROUP BY source`)
+func healthDone(ctx context.Context, q reader, get func(string) *SourceHealth) error {
+	rows, err := q.QueryContext(ctx, `SELECT source, count(*), sum(CASE WHEN partial THEN 1 ELSE 0 END), sum(events)
+		FROM objects_done GROUP BY source`)
 	if err != nil {
 		return fmt.Errorf("count done objects: %w", err)
 	}
@@ -81,7 +81,7 @@ func healthDone(ctx context.Context, q *sql.Tx, get func(string) *SourceHealth) 
 }
 
 // healthFailed counts failures not since overcome, as Count does.
-func healthFailed(ctx context.Context, q *sql.Tx, get func(string) *SourceHealth) error {
+func healthFailed(ctx context.Context, q reader, get func(string) *SourceHealth) error {
 	rows, err := q.QueryContext(ctx, `SELECT source, count(*) FROM objects_failed AS f
 		WHERE NOT EXISTS (SELECT 1 FROM objects_done AS d WHERE d.scope = f.scope AND d.key = f.key)
 		GROUP BY source`)
@@ -95,7 +95,7 @@ func healthFailed(ctx context.Context, q *sql.Tx, get func(string) *SourceHealth
 	return err
 }
 
-func healthCursors(ctx context.Context, q *sql.Tx, get func(string) *SourceHealth) error {
+func healthCursors(ctx context.Context, q reader, get func(string) *SourceHealth) error {
 	rows, err := q.QueryContext(ctx, `SELECT source, scope, key, updated_at FROM cursors ORDER BY source, scope`)
 	if err != nil {
 		return fmt.Errorf("list cursors: %w", err)
@@ -117,10 +117,10 @@ func healthCursors(ctx context.Context, q *sql.Tx, get func(string) *SourceHealt
 
 // healthFailures lists each source's newest failures, partial objects
 // included (their error is kept on record).
-func healthFailures(ctx context.Context, q *sql.Tx, get func(string) *SourceHealth) error {
+func healthFailures(ctx context.Context, q reader, get func(string) *SourceHealth) error {
 	rows, err := q.QueryContext(ctx, `SELECT source, scope, key, bucket, account, region, etag, size,
 			error, transient, attempts, first_at, last_at
-		FROM (SELECT *, row_number() OVER (PARTITION BY source ORDER BY last_at DESC, key) AS k FROM objects_failed)
+		FROM (SELECT *, row_number() OVER (PARTITION BY source ORDER BY last_at DESC, key) AS k FROM objects_failed) AS f
 		WHERE k <= ? ORDER BY source, last_at DESC, key`, maxHealthFailures)
 	if err != nil {
 		return fmt.Errorf("list failures: %w", err)

@@ -29,7 +29,7 @@ func bandNames() []string { return []string{"low", "medium", "high", "critical"}
 func (s *Store) Overview(ctx context.Context, r TimeRange, top int) (Overview, error) {
 	top = clampLimit(top, defaultTop, maxTop)
 	o := Overview{ByBand: bandCounts(nil)}
-	err := s.read(ctx, func(q *sql.Tx) error {
+	err := s.read(ctx, func(q reader) error {
 		w, ok, err := resolve(ctx, q, r)
 		if err != nil || !ok {
 			return err
@@ -80,7 +80,7 @@ func (s *Store) Overview(ctx context.Context, r TimeRange, top int) (Overview, e
 func (s *Store) Instances(ctx context.Context, r TimeRange, limit int) ([]Count, error) {
 	limit = clampLimit(limit, 50, maxTop)
 	var out []Count
-	err := s.read(ctx, func(q *sql.Tx) error {
+	err := s.read(ctx, func(q reader) error {
 		w, ok, err := resolve(ctx, q, r)
 		if err != nil || !ok {
 			return err
@@ -157,7 +157,7 @@ func (e *edgeCounts) add(r edgeRow) {
 
 // readEdges counts p's partial hours: their whole 5-minute buckets from
 // alert_counts_5m, the minutes left over from alert_labels.
-func readEdges(ctx context.Context, q *sql.Tx, p parts) (edgeCounts, error) {
+func readEdges(ctx context.Context, q reader, p parts) (edgeCounts, error) {
 	e := edgeCounts{totals: map[int]map[string]int64{}}
 	for _, w := range p.edges {
 		raw := []window{w}
@@ -207,7 +207,7 @@ func scanEdges(rows *sql.Rows, err error, e *edgeCounts) error {
 // readSeries counts dim's labels per chart bucket over w: whole hours from
 // the hour (or, for steps under an hour, the 5-minute) rollup, the edges
 // from e.
-func readSeries(ctx context.Context, q *sql.Tx, dim int, w window, p parts, e edgeCounts) (*seriesAcc, error) {
+func readSeries(ctx context.Context, q reader, dim int, w window, p parts, e edgeCounts) (*seriesAcc, error) {
 	a := newSeries(w)
 	if !p.inner.empty() {
 		query := `SELECT (bucket - ?) / ?, label, sum(n) FROM alert_counts_hour
@@ -246,7 +246,7 @@ func readSeries(ctx context.Context, q *sql.Tx, dim int, w window, p parts, e ed
 // Short ranges (no whole day) sort the labels of their hours. Longer ones
 // first try the threshold method (topByThreshold), which reads a few
 // labels instead of every label of every day in range.
-func topLabels(ctx context.Context, q *sql.Tx, dim int, p parts, edge map[string]int64, n int) ([]Count, error) {
+func topLabels(ctx context.Context, q reader, dim int, p parts, edge map[string]int64, n int) ([]Count, error) {
 	if !p.days.empty() {
 		cs, ok, err := topByThreshold(ctx, q, dim, p, edge, n)
 		if err != nil || ok {
@@ -259,7 +259,7 @@ func topLabels(ctx context.Context, q *sql.Tx, dim int, p parts, edge map[string
 // topBySort adds up every label's counts in p and sorts them. The day
 // table is label first, so a day range alone would scan every label of
 // dim: the "?6 < ?7" guard skips it when there are no whole days.
-func topBySort(ctx context.Context, q *sql.Tx, dim int, p parts, edge map[string]int64, n int) ([]Count, error) {
+func topBySort(ctx context.Context, q reader, dim int, p parts, edge map[string]int64, n int) ([]Count, error) {
 	if edge == nil {
 		edge = map[string]int64{} // "null" would be one row for json_each
 	}
@@ -270,9 +270,9 @@ func topBySort(ctx context.Context, q *sql.Tx, dim int, p parts, edge map[string
 	rows, err := q.QueryContext(ctx, `SELECT label, sum(n) AS c FROM (
 			SELECT label, n FROM alert_counts_hour WHERE dim = ?1 AND bucket >= ?2 AND bucket < ?3
 			UNION ALL SELECT label, n FROM alert_counts_hour WHERE dim = ?1 AND bucket >= ?4 AND bucket < ?5
-			UNION ALL SELECT label, n FROM alert_counts_day WHERE ?6 < ?7 AND dim = ?1 AND bucket >= ?6 AND bucket < ?7
-			UNION ALL SELECT key, value FROM json_each(?8))
-		GROUP BY label HAVING c > 0 ORDER BY c DESC, label LIMIT ?9`,
+			UNION ALL SELECT label, n FROM alert_counts_day WHERE CAST(?6 AS BIGINT) < CAST(?7 AS BIGINT) AND dim = ?1 AND bucket >= ?6 AND bucket < ?7
+			UNION ALL `+q.s.d.jsonCounts(8)+`)
+		AS u GROUP BY label HAVING sum(n) > 0 ORDER BY c DESC, label LIMIT ?9`,
 		dim, p.hours[0].from, p.hours[0].to, p.hours[1].from, p.hours[1].to, p.days.from, p.days.to, string(edgeJSON), n)
 	if err != nil {
 		return nil, fmt.Errorf("count alerts by label: %w", err)
@@ -292,7 +292,7 @@ const (
 // label not yet read, no unread label can enter the top n. Each round
 // reads four times more candidates; ok is false when the last round
 // still could not decide, and the caller sorts instead.
-func topByThreshold(ctx context.Context, q *sql.Tx, dim int, p parts, edge map[string]int64, n int) ([]Count, bool, error) {
+func topByThreshold(ctx context.Context, q reader, dim int, p parts, edge map[string]int64, n int) ([]Count, bool, error) {
 	for m := max(thresholdFirst, 4*n); m <= thresholdLast; m *= 4 {
 		rows, err := q.QueryContext(ctx, `SELECT label, n FROM alert_counts_total WHERE dim = ?
 			ORDER BY n DESC, label LIMIT ?`, dim, m+1)
@@ -327,19 +327,19 @@ func topByThreshold(ctx context.Context, q *sql.Tx, dim int, p parts, edge map[s
 
 // exactCounts returns the counts in p's whole days and hours of the given
 // labels of dim.
-func exactCounts(ctx context.Context, q *sql.Tx, dim int, p parts, labels []string) (map[string]int64, error) {
+func exactCounts(ctx context.Context, q reader, dim int, p parts, labels []string) (map[string]int64, error) {
 	labelsJSON, err := json.Marshal(labels)
 	if err != nil {
 		return nil, err
 	}
 	rows, err := q.QueryContext(ctx, `SELECT label, sum(n) FROM (
-			SELECT label, n FROM alert_counts_day WHERE dim = ?1 AND label IN (SELECT value FROM json_each(?2))
+			SELECT label, n FROM alert_counts_day WHERE dim = ?1 AND label IN (`+q.s.d.jsonStrings(2)+`)
 				AND bucket >= ?3 AND bucket < ?4
 			UNION ALL SELECT label, n FROM alert_counts_hour WHERE dim = ?1 AND bucket >= ?5 AND bucket < ?6
-				AND label IN (SELECT value FROM json_each(?2))
+				AND label IN (`+q.s.d.jsonStrings(2)+`)
 			UNION ALL SELECT label, n FROM alert_counts_hour WHERE dim = ?1 AND bucket >= ?7 AND bucket < ?8
-				AND label IN (SELECT value FROM json_each(?2)))
-		GROUP BY label`,
+				AND label IN (`+q.s.d.jsonStrings(2)+`))
+		AS u GROUP BY label`,
 		dim, string(labelsJSON), p.days.from, p.days.to, p.hours[0].from, p.hours[0].to, p.hours[1].from, p.hours[1].to)
 	if err != nil {
 		return nil, fmt.Errorf("count alerts of candidate labels: %w", err)

@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -23,14 +22,14 @@ const bruteForceWhere = `type LIKE '%BruteForce%' AND event_time >= ? AND event_
 func (s *Store) BruteForce(ctx context.Context, r TimeRange, limit int) (BruteForce, error) {
 	limit = clampLimit(limit, 50, maxTop)
 	var bf BruteForce
-	err := s.read(ctx, func(q *sql.Tx) error {
+	err := s.read(ctx, func(q reader) error {
 		w, ok, err := resolve(ctx, q, r)
 		if err != nil || !ok {
 			return err
 		}
 		rows, err := q.QueryContext(ctx, `SELECT instance_id, remote_ip, local_port, max(remote_country),
 				count(*) AS n, max(count), max(event_time) AS last
-			FROM alerts INDEXED BY alerts_brute_force WHERE `+bruteForceWhere+`
+			FROM alerts`+q.s.d.indexedBy("alerts_brute_force")+` WHERE `+q.s.d.bruteForceWhere+`
 			GROUP BY instance_id, remote_ip, local_port ORDER BY n DESC, last DESC, 1, 2, 3 LIMIT ?`, w.from, w.to, limit)
 		if err != nil {
 			return fmt.Errorf("group brute-force alerts: %w", err)
@@ -126,7 +125,7 @@ const unusualWhere = `(api != '' OR type LIKE '%IAMUser/%' OR type LIKE '%Malici
 func (s *Store) UnusualNetwork(ctx context.Context, r TimeRange, limit int) (UnusualNetwork, error) {
 	limit = clampLimit(limit, 50, maxTop)
 	var un UnusualNetwork
-	err := s.read(ctx, func(q *sql.Tx) error {
+	err := s.read(ctx, func(q reader) error {
 		w, ok, err := resolve(ctx, q, r)
 		if err != nil || !ok {
 			return err
@@ -149,8 +148,8 @@ func (s *Store) UnusualNetwork(ctx context.Context, r TimeRange, limit int) (Unu
 			{"api", "alerts_unusual_network", &un.APIs},
 			{"remote_country", "alerts_unusual_network", &un.Countries},
 		} {
-			rows, err := q.QueryContext(ctx, `SELECT `+l.col+`, count(*) AS n FROM alerts INDEXED BY `+l.index+
-				` WHERE `+unusualWhere+` AND `+l.col+` != '' GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?`, w.from, w.to, limit)
+			rows, err := q.QueryContext(ctx, `SELECT `+l.col+`, count(*) AS n FROM alerts`+q.s.d.indexedBy(l.index)+
+				` WHERE `+q.s.d.unusualWhere+` AND `+l.col+` != '' GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?`, w.from, w.to, limit)
 			if err != nil {
 				return fmt.Errorf("count unusual-network alerts by %s: %w", l.col, err)
 			}
@@ -169,10 +168,10 @@ func (s *Store) UnusualNetwork(ctx context.Context, r TimeRange, limit int) (Unu
 
 // unusualRows groups the unusual-network alerts of w, read through index (a
 // constant).
-func unusualRows(ctx context.Context, q *sql.Tx, w window, index string, limit int) ([]UnusualNetworkRow, error) {
+func unusualRows(ctx context.Context, q reader, w window, index string, limit int) ([]UnusualNetworkRow, error) {
 	rows, err := q.QueryContext(ctx, `SELECT principal, remote_ip, api, max(remote_country), max(remote_city),
 			max(remote_asn), max(remote_org), count(*) AS n, max(event_time) AS last
-		FROM alerts INDEXED BY `+index+` WHERE `+unusualWhere+`
+		FROM alerts`+q.s.d.indexedBy(index)+` WHERE `+q.s.d.unusualWhere+`
 		GROUP BY principal, remote_ip, api ORDER BY n DESC, last DESC, 1, 2, 3 LIMIT ?`, w.from, w.to, limit)
 	if err != nil {
 		return nil, fmt.Errorf("group unusual-network alerts: %w", err)
@@ -195,9 +194,9 @@ func unusualRows(ctx context.Context, q *sql.Tx, w window, index string, limit i
 	return out, nil
 }
 
-func unusualGeo(ctx context.Context, q *sql.Tx, w window) ([]GeoPoint, error) {
+func unusualGeo(ctx context.Context, q reader, w window) ([]GeoPoint, error) {
 	rows, err := q.QueryContext(ctx, `SELECT lat, lon, remote_country, remote_city, count(*) AS n
-		FROM alerts INDEXED BY alerts_unusual_network WHERE `+unusualWhere+` AND lat IS NOT NULL AND lon IS NOT NULL
+		FROM alerts`+q.s.d.indexedBy("alerts_unusual_network")+` WHERE `+q.s.d.unusualWhere+` AND lat IS NOT NULL AND lon IS NOT NULL
 		GROUP BY 1, 2, 3, 4 ORDER BY n DESC, 3, 4, 1, 2 LIMIT ?`, w.from, w.to, geoPoints)
 	if err != nil {
 		return nil, fmt.Errorf("locate unusual-network alerts: %w", err)
@@ -229,7 +228,7 @@ func (s *Store) InstanceStory(ctx context.Context, instanceID string, r TimeRang
 		return InstanceStory{}, errors.New("read instance story: no instance id")
 	}
 	st := InstanceStory{InstanceID: instanceID}
-	err := s.read(ctx, func(q *sql.Tx) error {
+	err := s.read(ctx, func(q reader) error {
 		w, ok, err := resolve(ctx, q, r)
 		if err != nil || !ok {
 			return err
@@ -266,7 +265,7 @@ type timelineRow struct {
 	account, region string
 }
 
-func instanceAlerts(ctx context.Context, q *sql.Tx, instanceID string, w window) ([]timelineRow, error) {
+func instanceAlerts(ctx context.Context, q reader, instanceID string, w window) ([]timelineRow, error) {
 	rows, err := q.QueryContext(ctx, `SELECT event_time, id, rule_id, level, type, title, description, severity,
 			remote_ip, count, account, region
 		FROM alerts WHERE instance_id = ? AND event_time >= ? AND event_time < ?
@@ -294,7 +293,7 @@ func instanceAlerts(ctx context.Context, q *sql.Tx, instanceID string, w window)
 const findingsNoAlert = `FROM findings AS f WHERE f.instance_id = ? AND f.updated_at >= ? AND f.updated_at < ?
 	AND NOT EXISTS (SELECT 1 FROM alerts AS a WHERE a.finding_key = f.key AND a.event_time = f.updated_at)`
 
-func instanceFindings(ctx context.Context, q *sql.Tx, instanceID string, w window) ([]timelineRow, error) {
+func instanceFindings(ctx context.Context, q reader, instanceID string, w window) ([]timelineRow, error) {
 	rows, err := q.QueryContext(ctx, `SELECT f.updated_at, f.type, f.title, f.severity, f.actor, f.count,
 			f.account, f.region `+findingsNoAlert+` ORDER BY f.updated_at DESC, f.key DESC LIMIT ?`,
 		instanceID, w.from, w.to, maxTimeline)
@@ -315,11 +314,11 @@ func instanceFindings(ctx context.Context, q *sql.Tx, instanceID string, w windo
 	return out, rows.Err()
 }
 
-func instanceTypes(ctx context.Context, q *sql.Tx, instanceID string, w window) ([]Count, error) {
+func instanceTypes(ctx context.Context, q reader, instanceID string, w window) ([]Count, error) {
 	rows, err := q.QueryContext(ctx, `SELECT type, count(*) FROM (
 			SELECT type FROM alerts WHERE instance_id = ?1 AND event_time >= ?2 AND event_time < ?3
 			UNION ALL SELECT f.type `+findingsNoAlert+`)
-		GROUP BY type`, instanceID, w.from, w.to, instanceID, w.from, w.to)
+		AS u GROUP BY type`, instanceID, w.from, w.to, instanceID, w.from, w.to)
 	if err != nil {
 		return nil, fmt.Errorf("count types: %w", err)
 	}

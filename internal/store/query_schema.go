@@ -180,34 +180,6 @@ CREATE TABLE alert_counts_total (
 		SELECT dim, label FROM alert_labels WHERE id = old.rowid AND dim IN (2, 4, 5, 6, 7, 8));
 `
 
-	// ftsAdd indexes the alerts whose rowids are in the JSON array ?1 for
-	// full-text search. Commit runs it once per batch: FTS5 writes its
-	// pending terms out at every statement, so a per-row trigger would write
-	// a new index segment for every alert.
-	ftsAdd = `INSERT INTO alerts_fts (rowid, description, title, type, instance_id, principal, remote_ip, domain, api)
-	SELECT rowid, description, title, type, instance_id, principal, remote_ip, domain, api FROM alerts
-	WHERE rowid IN (SELECT value FROM json_each(?1))`
-
-	// rollupAdd5m, ...Hour, ...Day and ...Total count the alerts whose
-	// rowids are in the JSON array ?1 into each rollup, one upsert per
-	// (dim, bucket, label): Commit runs them for the alerts its Tx inserted.
-	rollupAdd5m = `INSERT INTO alert_counts_5m (dim, bucket, label, n)
-	SELECT dim, t - ((t % 300000) + 300000) % 300000, label, count(*) FROM alert_labels
-	WHERE id IN (SELECT value FROM json_each(?1)) GROUP BY 1, 2, 3
-	ON CONFLICT DO UPDATE SET n = n + excluded.n`
-	rollupAddHour = `INSERT INTO alert_counts_hour (dim, bucket, label, n)
-	SELECT dim, t - ((t % 3600000) + 3600000) % 3600000, label, count(*) FROM alert_labels
-	WHERE id IN (SELECT value FROM json_each(?1)) GROUP BY 1, 2, 3
-	ON CONFLICT DO UPDATE SET n = n + excluded.n`
-	rollupAddDay = `INSERT INTO alert_counts_day (dim, label, bucket, n)
-	SELECT dim, label, t - ((t % 86400000) + 86400000) % 86400000, count(*) FROM alert_labels
-	WHERE id IN (SELECT value FROM json_each(?1)) AND dim IN (2, 4, 5, 6, 7, 8) GROUP BY 1, 2, 3
-	ON CONFLICT DO UPDATE SET n = n + excluded.n`
-	rollupAddTotal = `INSERT INTO alert_counts_total (dim, label, n)
-	SELECT dim, label, count(*) FROM alert_labels
-	WHERE id IN (SELECT value FROM json_each(?1)) AND dim IN (2, 4, 5, 6, 7, 8) GROUP BY 1, 2
-	ON CONFLICT DO UPDATE SET n = n + excluded.n`
-
 	// rollupFill counts the stored alerts into the (empty) rollup tables.
 	rollupFill = `INSERT INTO alert_counts_5m (dim, bucket, label, n)
 	SELECT dim, t - ((t % 300000) + 300000) % 300000, label, count(*) FROM alert_labels GROUP BY 1, 2, 3;
@@ -235,3 +207,36 @@ CREATE INDEX alerts_unusual_network ON alerts (event_time, principal, remote_ip,
 	WHERE api != '' OR type LIKE '%IAMUser/%' OR type LIKE '%MaliciousIPCaller%' OR type LIKE '%AnomalousBehavior%'
 		OR type LIKE '%InstanceCredentialExfiltration%';`
 )
+
+// ftsAdd indexes the alerts whose rowids are in the JSON array ?1 for
+// full-text search. Commit runs it once per batch: FTS5 writes its
+// pending terms out at every statement, so a per-row trigger would write
+// a new index segment for every alert.
+const ftsAdd = `INSERT INTO alerts_fts (rowid, description, title, type, instance_id, principal, remote_ip, domain, api)
+	SELECT rowid, description, title, type, instance_id, principal, remote_ip, domain, api FROM alerts
+	WHERE rowid IN (SELECT value FROM json_each(?1))`
+
+// rollupAdd returns the statements that count the alerts whose rowids are
+// in the JSON array ?1 into each rollup, one upsert per (dim, bucket,
+// label): Commit runs them for the alerts its Tx inserted.
+func rollupAdd(d *dialect) map[string]string {
+	ids := d.jsonInts(1)
+	return map[string]string{
+		"rollupAdd5m": `INSERT INTO alert_counts_5m AS c (dim, bucket, label, n)
+	SELECT dim, t - ((t % 300000) + 300000) % 300000, label, count(*) FROM alert_labels
+	WHERE id IN (` + ids + `) GROUP BY 1, 2, 3
+	ON CONFLICT (dim, bucket, label) DO UPDATE SET n = c.n + excluded.n`,
+		"rollupAddHour": `INSERT INTO alert_counts_hour AS c (dim, bucket, label, n)
+	SELECT dim, t - ((t % 3600000) + 3600000) % 3600000, label, count(*) FROM alert_labels
+	WHERE id IN (` + ids + `) GROUP BY 1, 2, 3
+	ON CONFLICT (dim, bucket, label) DO UPDATE SET n = c.n + excluded.n`,
+		"rollupAddDay": `INSERT INTO alert_counts_day AS c (dim, label, bucket, n)
+	SELECT dim, label, t - ((t % 86400000) + 86400000) % 86400000, count(*) FROM alert_labels
+	WHERE id IN (` + ids + `) AND dim IN (2, 4, 5, 6, 7, 8) GROUP BY 1, 2, 3
+	ON CONFLICT (dim, label, bucket) DO UPDATE SET n = c.n + excluded.n`,
+		"rollupAddTotal": `INSERT INTO alert_counts_total AS c (dim, label, n)
+	SELECT dim, label, count(*) FROM alert_labels
+	WHERE id IN (` + ids + `) AND dim IN (2, 4, 5, 6, 7, 8) GROUP BY 1, 2
+	ON CONFLICT (dim, label) DO UPDATE SET n = c.n + excluded.n`,
+	}
+}

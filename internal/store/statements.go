@@ -1,25 +1,21 @@
 package store
 
-// hotStatements are prepared once at Open and bound to each Tx that uses
-// them.
-var hotStatements = map[string]string{
-	"putAlert": `INSERT INTO alerts (id, ts, event_time, rule_id, level, description, groups, mitre,
+// hotStatements returns the statements prepared once at Open and bound to
+// each Tx that uses them.
+func hotStatements(d *dialect) map[string]string {
+	m := map[string]string{
+		"putAlert": `INSERT INTO alerts (id, ts, event_time, rule_id, level, description, groups, mitre,
 		finding_key, finding_id, type, title, severity, account, region, instance_id, principal,
 		remote_ip, remote_country, remote_city, remote_asn, remote_org, lat, lon, local_port, api, domain, count,
 		source, object, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO NOTHING`,
-	"ftsAdd":           ftsAdd,
-	"rollupAdd5m":      rollupAdd5m,
-	"rollupAddHour":    rollupAddHour,
-	"rollupAddDay":     rollupAddDay,
-	"rollupAddTotal":   rollupAddTotal,
-	"updateAlertCount": `UPDATE alerts SET count = ? WHERE id = ? AND count < ?`,
-	"finding": `SELECT id, type, title, account, region, instance_id,
+		ON CONFLICT (id) DO NOTHING RETURNING rowid`,
+		"updateAlertCount": `UPDATE alerts SET count = ? WHERE id = ? AND count < ?`,
+		"finding": `SELECT id, type, title, account, region, instance_id,
 		severity, count, updated_at, actor, resource, sample, archived,
 		alerted, alerted_severity, alerted_updated, alerted_count, alerted_actor, alerted_resource,
 		alert_id, alerts, first_seen, last_seen, raw FROM findings WHERE key = ?`,
-	"putFinding": `INSERT INTO findings (key, id, type, title, account, region, instance_id,
+		"putFinding": `INSERT INTO findings (key, id, type, title, account, region, instance_id,
 		severity, count, updated_at, actor, resource, sample, archived,
 		alerted, alerted_severity, alerted_updated, alerted_count, alerted_actor, alerted_resource,
 		alert_id, alerts, first_seen, last_seen, raw)
@@ -32,4 +28,12 @@ var hotStatements = map[string]string{
 			alerted_updated = excluded.alerted_updated, alerted_count = excluded.alerted_count,
 			alerted_actor = excluded.alerted_actor, alerted_resource = excluded.alerted_resource,
 			alert_id = excluded.alert_id, alerts = excluded.alerts, last_seen = excluded.last_seen, raw = excluded.raw`,
+	}
+	if d.ftsAdd != "" {
+		m["ftsAdd"] = d.ftsAdd
+	}
+	for name, q := range rollupAdd(d) {
+		m[name] = q
+	}
+	return m
 }
