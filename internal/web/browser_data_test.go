@@ -11,6 +11,7 @@ import (
 
 	"github.com/dutywatch/dutywatch/internal/source"
 	"github.com/dutywatch/dutywatch/internal/store"
+	"github.com/dutywatch/dutywatch/internal/testenv"
 )
 
 // browserIDs names things the pages link to.
@@ -20,14 +21,26 @@ type browserIDs struct {
 	hostile  store.Alert
 }
 
-// browserQueries builds a store in a temporary folder holding the demo
-// alerts, the hostile alert and some source health, and returns what the
-// server reads.
-func browserQueries(t *testing.T, now time.Time) (Queries, browserIDs) {
+// eachBackend runs a browser test over a SQLite store and over a
+// PostgreSQL one (skipped without a test server, failed under CI=true).
+func eachBackend(t *testing.T, test func(t *testing.T, backend string)) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) { test(t, backend) })
+	}
+}
+
+// browserQueries builds a store of backend ("sqlite" in a temporary
+// folder, or a fresh PostgreSQL database) holding the demo alerts, the
+// hostile alert and some source health, and returns what the server reads.
+func browserQueries(t *testing.T, now time.Time, backend string) (Queries, browserIDs) {
 	t.Helper()
 	alerts := append(demoAlerts(now, 600), hostileAlert(now))
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "state.db"))
+	dsn := filepath.Join(t.TempDir(), "state.db")
+	if backend == "postgres" {
+		dsn = testenv.Postgres(t)
+	}
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,6 +85,9 @@ type browser struct {
 	t    *testing.T
 	ctx  context.Context
 	base string
+	// backend is the store under the server; the screenshots in the
+	// repository are SQLite's, and PostgreSQL's overview beside them.
+	backend string
 
 	// mu guards the fields below; the listener appends from the
 	// protocol's reader goroutine.
@@ -265,6 +268,12 @@ func (b *browser) capture(name string, shot chromedp.Action[[]byte]) {
 	if err != nil {
 		b.t.Fatal(err)
 	}
+	if b.backend == "postgres" {
+		if name != "overview" {
+			return
+		}
+		name += "-postgres"
+	}
 	dir := filepath.Join("..", "..", "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.t.Fatal(err)
@@ -325,11 +334,14 @@ func (b *browser) charts() map[string]chartState {
 })()`)
 }
 
-func TestBrowserPages(t *testing.T) {
+func TestBrowserPages(t *testing.T) { eachBackend(t, testBrowserPages) }
+
+func testBrowserPages(t *testing.T, backend string) {
 	now := time.Now().UTC()
-	q, ids := browserQueries(t, now)
+	q, ids := browserQueries(t, now, backend)
 	base := startServer(t, Config{DefaultRange: "24h"}, q)
 	b := newBrowser(t, base)
+	b.backend = backend
 
 	cases := []struct {
 		name, path string
@@ -381,11 +393,14 @@ func TestBrowserPages(t *testing.T) {
 
 // TestBrowserAlertsFilterAndPaging uses the filter form and the pager as
 // a user would.
-func TestBrowserAlertsFilterAndPaging(t *testing.T) {
+func TestBrowserAlertsFilterAndPaging(t *testing.T) { eachBackend(t, testBrowserAlertsFilterAndPaging) }
+
+func testBrowserAlertsFilterAndPaging(t *testing.T, backend string) {
 	now := time.Now().UTC()
-	q, _ := browserQueries(t, now)
+	q, _ := browserQueries(t, now, backend)
 	base := startServer(t, Config{}, q)
 	b := newBrowser(t, base)
+	b.backend = backend
 
 	b.open("/alerts?range=7d&size=25")
 	rows := func() int { return eval[int](b, `document.querySelectorAll("#alerts-table tbody tr").length`) }
@@ -444,7 +459,7 @@ func TestBrowserAlertsFilterAndPaging(t *testing.T) {
 // CSP violation and a dialog are both reported.
 func TestBrowserHarnessSeesProblems(t *testing.T) {
 	now := time.Now().UTC()
-	q, _ := browserQueries(t, now)
+	q, _ := browserQueries(t, now, "sqlite")
 	b := newBrowser(t, startServer(t, Config{}, q))
 	b.open("/health")
 	eval[bool](b, `new Promise(resolve => {

@@ -16,11 +16,14 @@ import (
 // TestBrowserHostileValuesStayText opens every place the hostile alert
 // shows up and checks its payloads are text: in the tables, on the detail
 // page, on the timeline and in chart tooltips; no dialog opens.
-func TestBrowserHostileValuesStayText(t *testing.T) {
+func TestBrowserHostileValuesStayText(t *testing.T) { eachBackend(t, testBrowserHostileValuesStayText) }
+
+func testBrowserHostileValuesStayText(t *testing.T, backend string) {
 	now := time.Now().UTC()
-	q, ids := browserQueries(t, now)
+	q, ids := browserQueries(t, now, backend)
 	base := startServer(t, Config{}, q)
 	b := newBrowser(t, base)
+	b.backend = backend
 	h := ids.hostile
 
 	text := func(sel string) string {
@@ -126,7 +129,7 @@ func TestBrowserAuth(t *testing.T) {
 
 	const token = "browser-test-token-4f1d2c"
 	now := time.Now().UTC()
-	q, _ := browserQueries(t, now)
+	q, _ := browserQueries(t, now, "sqlite")
 	base := startServer(t, Config{Token: token}, q)
 
 	t.Run("API answers 401 without the token and 200 with it", func(t *testing.T) {
