@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -26,13 +27,9 @@ func TestCrashExactlyOnce(t *testing.T) {
 	dir := t.TempDir()
 	bucket := filepath.Join(dir, "bucket")
 	w := &generator.DirWriter{Root: bucket}
-	// Rules without correlation: correlation windows live in memory and
-	// start over after a crash (documented), so they would make the crashed
-	// and the clean run differ for a reason that is not delivery.
-	rulesFile := filepath.Join(dir, "rules.xml")
-	if err := os.WriteFile(rulesFile, []byte(crashRules), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	// The built-in ruleset, correlation included: the rule engine's state is
+	// committed with the results, so a crashed run correlates exactly as a
+	// clean one.
 	cfg := writeConfig(t, dir, fmt.Sprintf(`state: %s
 output:
   archives_path: %s
@@ -42,10 +39,7 @@ sources:
     type: dir
     dir: %s
     path: firehose/
-rules:
-  mode: wazuh
-  files: [%s]
-`, filepath.Join(dir, "state.db"), filepath.Join(dir, "archives.json"), filepath.Join(dir, "dutywatch-data-alerts.json"), bucket, rulesFile))
+`, filepath.Join(dir, "state.db"), filepath.Join(dir, "archives.json"), filepath.Join(dir, "dutywatch-data-alerts.json"), bucket))
 
 	seed := time.Now().UnixNano()
 	t.Logf("kill points seeded with %d", seed)
@@ -108,14 +102,19 @@ sources:
     type: dir
     dir: %s
     path: firehose/
-rules:
-  mode: wazuh
-  files: [%s]
-`, filepath.Join(clean, "state.db"), filepath.Join(clean, "archives.json"), filepath.Join(clean, "alerts.json"), bucket, rulesFile))
+`, filepath.Join(clean, "state.db"), filepath.Join(clean, "archives.json"), filepath.Join(clean, "alerts.json"), bucket))
 	runOnce(t, cleanCfg)
 	crashed, want := alertIDs(t, filepath.Join(dir, "dutywatch-data-alerts.json")), alertIDs(t, filepath.Join(clean, "alerts.json"))
 	if len(want) == 0 {
 		t.Fatal("the clean run raised no alerts")
+	}
+	cleanAlerts, err := os.ReadFile(filepath.Join(clean, "alerts.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	correlations := bytes.Count(cleanAlerts, []byte(`"id":"200950"`)) + bytes.Count(cleanAlerts, []byte(`"id":"200951"`))
+	if correlations == 0 {
+		t.Fatal("the corpus raised no correlation alert: the test would not check that correlation survives crashes")
 	}
 	for id := range want {
 		if !crashed[id] {
@@ -127,24 +126,8 @@ rules:
 			t.Errorf("alert %s after the crashes is not in the clean run", id)
 		}
 	}
-	t.Logf("%d kills, %d runs that finished, %d corpus rounds: %d events, each exactly once", kills, finished, round+1, wantEvents)
+	t.Logf("%d kills, %d runs that finished, %d corpus rounds: %d events and %d alerts (%d correlations), each exactly once", kills, finished, round+1, wantEvents, len(want), correlations)
 }
-
-// crashRules alert on every GuardDuty event by severity, through the
-// finding-update policy, with no correlation.
-const crashRules = `<group name="crash,">
-  <rule id="100100" level="3">
-    <decoded_as>json</decoded_as>
-    <field name="aws.source">^guardduty$</field>
-    <description>GuardDuty $(aws.type)</description>
-  </rule>
-  <rule id="100101" level="8">
-    <if_sid>100100</if_sid>
-    <field name="aws.severity">^[4-6]</field>
-    <description>GuardDuty medium $(aws.type)</description>
-  </rule>
-</group>
-`
 
 // alertIDs reads alerts.json, failing on a torn or duplicated line, and
 // returns the ids of its alerts.
