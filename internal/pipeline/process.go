@@ -44,12 +44,31 @@ type result struct {
 	// duplicate is set when another instance committed the object first;
 	// nothing of it was committed here.
 	duplicate bool
+	// findingKeys are the object's finding keys, for the commit to read
+	// their stored state in one query; nil past maxPrefetch (a huge object
+	// reads them one by one, keeping memory flat).
+	findingKeys []string
+	tooManyKeys bool
 
 	records, events, skipped int64
 	discarded, badRecords    int64
 	bytesRead, bytesDecoded  int64
 	compression              decode.Compression
 	alerts                   AlertStats
+}
+
+// maxPrefetch bounds the finding keys kept per object for prefetching.
+const maxPrefetch = 4096
+
+func (r *result) noteFindingKey(key string) {
+	if r.tooManyKeys {
+		return
+	}
+	if len(r.findingKeys) >= maxPrefetch {
+		r.findingKeys, r.tooManyKeys = nil, true
+		return
+	}
+	r.findingKeys = append(r.findingKeys, key)
 }
 
 // process reads one object, retrying fetch failures that are transient.
@@ -120,10 +139,12 @@ func (p *Pipeline) processOnce(ctx context.Context, src source.Source, opt Sourc
 			continue
 		}
 		if r.rin != nil {
-			if _, err := r.rin.Write(appendFindingRecord(rec[:0], versionOf(f))); err != nil {
+			v := versionOf(f)
+			if _, err := r.rin.Write(appendFindingRecord(rec[:0], v)); err != nil {
 				r.fail(ctx, failFetch, err)
 				return r
 			}
+			r.noteFindingKey(v.key)
 		}
 		index := 0
 		err = f.WazuhEvents(info, func(ev []byte) error {

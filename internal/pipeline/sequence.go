@@ -222,6 +222,11 @@ func (p *Pipeline) stage(ctx context.Context, tx *store.Tx, r *result, opt Sourc
 		}
 	}
 	if r.rin != nil && r.rin.Len() > 0 {
+		if len(r.findingKeys) > 0 {
+			if err := tx.PrefetchFindings(ctx, r.findingKeys); err != nil {
+				return false, err
+			}
+		}
 		rd, err := r.rin.Reader()
 		if err != nil {
 			return false, err

@@ -1,10 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,26 +49,149 @@ type Alert struct {
 	Data           []byte
 }
 
+// alertsInsert writes buffered alerts; it returns the ids and rowids of
+// the alerts it inserted, not those already stored.
+var alertsInsert = rowsStmt{
+	query: `INSERT INTO alerts (id, ts, event_time, rule_id, level, description, groups, mitre,
+		finding_key, finding_id, type, title, severity, account, region, instance_id, principal,
+		remote_ip, remote_country, remote_city, remote_asn, remote_org, lat, lon, local_port, api, domain, count,
+		source, object, data)
+		SELECT * FROM {rows} WHERE true
+		ON CONFLICT (id) DO NOTHING RETURNING id, rowid`,
+	types: []string{"text", "int8", "int8", "int8", "int8", "text", "text", "text",
+		"text", "text", "text", "text", "float8", "text", "text", "text", "text",
+		"text", "text", "text", "text", "text", "float8", "float8", "int8", "text", "text", "int8",
+		"text", "text", "bytea"},
+}
+
+// pgAlertsInsert is alertsInsert on PostgreSQL, where the search column
+// comes from alertWords (search.go).
+var pgAlertsInsert = rowsStmt{
+	query: strings.Replace(strings.Replace(alertsInsert.query, "source, object, data)", "source, object, data, search)", 1),
+		"SELECT *", "SELECT "+columnList(len(alertsInsert.types))+", CAST(column32 AS tsvector)", 1),
+	types: append(slices.Clip(alertsInsert.types), "text"),
+}
+
+// columnList names the first n columns of a rows source.
+func columnList(n int) string {
+	cols := make([]string, n)
+	for i := range cols {
+		cols[i] = "column" + strconv.Itoa(i+1)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// alertCount is the column of an alert row that UpdateAlertCount changes.
+const alertCount = 27
+
 // PutAlert stores a. Storing the same alert id again changes nothing, so
-// replays are harmless.
+// replays are harmless. The alert is written at Commit.
 func (t *Tx) PutAlert(ctx context.Context, a Alert) error {
+	if _, ok := t.alertAt[a.ID]; ok {
+		return nil // the first of the batch wins, as in the table
+	}
 	var lat, lon any
 	if a.HasGeo {
 		lat, lon = a.Lat, a.Lon
 	}
-	var id int64
-	err := t.stmt(ctx, "putAlert").QueryRowContext(ctx,
-		a.ID, a.Time.UnixMilli(), a.EventTime.UnixMilli(), a.RuleID, a.Level, a.Description,
+	data := bytes.Clone(a.Data) // the caller may reuse a.Data
+	if t.alertAt == nil {
+		t.alertAt = map[string]int{}
+	}
+	t.alertAt[a.ID] = len(t.alerts)
+	row := []any{
+		a.ID, a.Time.UnixMilli(), a.EventTime.UnixMilli(), int64(a.RuleID), int64(a.Level), a.Description,
 		strings.Join(a.Groups, ","), strings.Join(a.MITRE, ","), a.FindingKey, a.FindingID, a.Type, a.Title, a.Severity,
 		a.Account, a.Region, a.InstanceID, a.Principal, a.RemoteIP, a.RemoteCountry, a.RemoteCity, a.RemoteASN,
-		a.RemoteOrg, lat, lon, a.LocalPort, a.API, a.Domain, a.Count, a.Source, a.Object, a.Data).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) { // a replay, counted already
+		a.RemoteOrg, lat, lon, int64(a.LocalPort), a.API, a.Domain, a.Count, a.Source, a.Object, data}
+	if t.store.d.positional {
+		row = append(row, alertWords(a.Description, a.Title, a.Type, a.InstanceID, a.Principal, a.RemoteIP, a.Domain, a.API))
+	}
+	t.alerts = append(t.alerts, row)
+	return nil
+}
+
+// UpdateAlertCount refreshes the count of the alert a finding update did
+// not re-raise, so the stored alert shows the finding's latest count ("one
+// alert per finding, updated in place"). A count never goes down. The
+// change is written at Commit; an alert PutAlert buffered in this Tx is
+// changed in the buffer.
+func (t *Tx) UpdateAlertCount(ctx context.Context, alertID string, count int64) error {
+	if i, ok := t.alertAt[alertID]; ok {
+		row := t.alerts[i]
+		row[alertCount] = max(row[alertCount].(int64), count)
+		// Should the buffered insert find the id stored already, the
+		// update applies to the stored alert instead (flushAlerts).
+		t.countsAfter = raiseCount(t.countsAfter, alertID, count)
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("store alert %s: %w", a.ID, err)
+	t.countsBefore = raiseCount(t.countsBefore, alertID, count)
+	return nil
+}
+
+// raiseCount records that alertID's count must become at least count.
+func raiseCount(m map[string]int64, alertID string, count int64) map[string]int64 {
+	if m == nil {
+		m = map[string]int64{}
 	}
-	t.added = append(t.added, id)
+	if c, ok := m[alertID]; !ok || count > c {
+		m[alertID] = count
+	}
+	return m
+}
+
+// alertCounts raises stored alerts' counts to the values of column2.
+var alertCounts = rowsStmt{
+	query: `UPDATE alerts SET count = u.column2 FROM {rows} WHERE alerts.id = u.column1 AND alerts.count < u.column2`,
+	types: []string{"text", "int8"},
+}
+
+// flushAlerts writes the buffered alerts and count updates in the order
+// their calls made: the updates of alerts not buffered, the inserts, then
+// the updates of buffered alerts that turned out to be stored already
+// (replays). It records the new rowids for countAdded.
+func (t *Tx) flushAlerts(ctx context.Context) error {
+	if err := t.updateCounts(ctx, t.countsBefore); err != nil {
+		return err
+	}
+	inserted := make(map[string]bool, len(t.alerts))
+	insert := alertsInsert
+	if t.store.d.positional {
+		insert = pgAlertsInsert
+	}
+	err := t.execRows(ctx, insert, t.alerts, func(rs *sql.Rows) error {
+		var id string
+		var rowid int64
+		if err := rs.Scan(&id, &rowid); err != nil {
+			return err
+		}
+		inserted[id] = true
+		t.added = append(t.added, rowid)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store %d alerts: %w", len(t.alerts), err)
+	}
+	for id := range t.countsAfter {
+		if inserted[id] {
+			delete(t.countsAfter, id)
+		}
+	}
+	return t.updateCounts(ctx, t.countsAfter)
+}
+
+// updateCounts applies count updates with one statement.
+func (t *Tx) updateCounts(ctx context.Context, counts map[string]int64) error {
+	if len(counts) == 0 {
+		return nil
+	}
+	rows := make([][]any, 0, len(counts))
+	for id, c := range counts {
+		rows = append(rows, []any{id, c})
+	}
+	if err := t.execRows(ctx, alertCounts, rows, nil); err != nil {
+		return fmt.Errorf("update the counts of %d alerts: %w", len(rows), err)
+	}
 	return nil
 }
 
@@ -87,8 +211,8 @@ func (t *Tx) countAdded(ctx context.Context) error {
 		ids = strconv.AppendInt(ids, id, 10)
 	}
 	ids = append(ids, ']')
-	for _, name := range [...]string{"ftsAdd", "rollupAdd5m", "rollupAddHour", "rollupAddDay", "rollupAddTotal"} {
-		if _, ok := t.store.stmts[name]; !ok { // no ftsAdd: PostgreSQL's index follows the table
+	for _, name := range [...]string{"ftsAdd", "rollupAdd5m", "rollupAddHour", "rollupAddDay", "rollupAddTotal", "rollupAddAll"} {
+		if _, ok := t.store.stmts[name]; !ok { // each backend has some of them (rollupAdd)
 			continue
 		}
 		if _, err := t.stmt(ctx, name).ExecContext(ctx, string(ids)); err != nil {
@@ -96,16 +220,5 @@ func (t *Tx) countAdded(ctx context.Context) error {
 		}
 	}
 	t.added = t.added[:0]
-	return nil
-}
-
-// UpdateAlertCount refreshes the count of the alert a finding update did
-// not re-raise, so the stored alert shows the finding's latest count ("one
-// alert per finding, updated in place").
-func (t *Tx) UpdateAlertCount(ctx context.Context, alertID string, count int64) error {
-	_, err := t.stmt(ctx, "updateAlertCount").ExecContext(ctx, count, alertID, count)
-	if err != nil {
-		return fmt.Errorf("update alert %s: %w", alertID, err)
-	}
 	return nil
 }

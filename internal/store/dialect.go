@@ -43,6 +43,9 @@ type dialect struct {
 	// made by textQuery matches.
 	textMatch string
 	textQuery func(text string) string
+	// textIn returns the condition "is in list" (with ? placeholders)
+	// and its arguments; the list is at most maxInList long.
+	textIn func(list []string) (string, []any)
 	// ftsAdd indexes a batch of new alerts, or is "" where the index
 	// follows the table by itself.
 	ftsAdd string
@@ -63,6 +66,7 @@ func sqliteDialect() *dialect {
 		indexedBy:  func(index string) string { return " INDEXED BY " + index },
 		textMatch:  `rowid IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?)`,
 		textQuery:  ftsQuery,
+		textIn:     sqliteIn,
 		ftsAdd:     ftsAdd,
 	}
 }
@@ -104,7 +108,23 @@ func postgresDialect() *dialect {
 		indexedBy: func(string) string { return "" },
 		textMatch: `search @@ CAST(? AS tsquery)`,
 		textQuery: tsQuery,
+		textIn: func(list []string) (string, []any) {
+			return "= ANY(CAST(? AS TEXT[]))", []any{list}
+		},
 	}
+}
+
+// maxInList bounds the list of textIn, under SQLite's 32766 variables.
+const maxInList = 10000
+
+// sqliteIn is SQLite's textIn: one variable per item, so that any text
+// (even not UTF-8) compares as it is stored.
+func sqliteIn(list []string) (string, []any) {
+	args := make([]any, len(list))
+	for i, v := range list {
+		args[i] = v
+	}
+	return "IN (?" + strings.Repeat(", ?", len(list)-1) + ")", args
 }
 
 // isPostgresDSN reports whether dsn names a PostgreSQL database rather

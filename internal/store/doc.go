@@ -15,7 +15,11 @@
 // Delivery: transactional. A Tx marks objects done, advances their scopes'
 // cursors, records sink offsets, stores findings and alerts and enqueues
 // the alerts for the outputs in one transaction, so "object done" and "its
-// events written" become true together or not at all. The outputs read the
+// events written" become true together or not at all. A Tx buffers these
+// writes and Commit writes each table's rows with one statement (a few
+// on SQLite, batch.go); its reads (Finding, IsDone) see them, and
+// PrefetchFindings reads many findings in one query, so a commit costs a
+// few round trips to PostgreSQL, not several per alert. The outputs read the
 // outbox after the commit (ReadOutbox), acknowledge per destination
 // (AckOutbox) and so deliver at least once.
 //
@@ -29,8 +33,8 @@
 // alerts: alert_counts_5m, _hour and _day count alerts per (dim, bucket,
 // label) and alert_counts_total per (dim, label); query_schema.go says
 // which labels an alert has (the alert_labels view). The counts are kept
-// exact in batches: PutAlert remembers the rowids it inserted and Commit
-// counts them (one upsert per changed count) and adds them to the
+// exact in batches: Commit inserts the alerts PutAlert buffered, counts
+// the ones it inserted (one upsert per changed count) and adds them to the
 // full-text index (alerts_fts) before committing. Deletes and updates of
 // labelled or indexed columns, which are rare, go through triggers. Alerts
 // must therefore be inserted with PutAlert; a bulk insert in SQL must
@@ -39,9 +43,11 @@
 // Search: alerts_fts tokenizes on unicode61 with '.', '-' and '_' as word
 // characters, so IPs, instance ids and domains are single words while a
 // finding type's parts ("UnauthorizedAccess", "EC2", "SSHBruteForce") are
-// words of their own. On PostgreSQL a generated tsvector column (GIN
-// index) built by alert_words splits words the same way, so both backends
-// answer the same searches.
+// words of their own. On PostgreSQL a tsvector column (GIN index) holds
+// the same words: PutAlert computes it (alertWords, search.go), and
+// triggers run the SQL function alert_words, which splits alike, for
+// inserts that leave it out and for updates. Both backends answer the same
+// searches.
 //
 // Retention: PruneAlerts deletes alerts older than a cutoff, with their
 // deliveries, in batches of one transaction each (the triggers uncount

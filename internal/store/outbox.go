@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -27,15 +28,27 @@ type OutboxItem struct {
 // smaller one is still open. So a reader that has seen seq n never later
 // finds a newly committed item with a smaller seq, and a destination's
 // cursor never skips one. Numbers of rolled-back transactions are gaps.
+// Items are written at Commit, numbered in the order Enqueue saw them.
 func (t *Tx) Enqueue(ctx context.Context, it OutboxItem) error {
-	doc := it.Doc
+	doc := bytes.Clone(it.Doc) // the caller may reuse it.Doc
 	if doc == nil {
 		doc = []byte{}
 	}
-	_, err := t.exec(ctx, `INSERT INTO outbox (alert_id, ts, level, rule_id, type, doc) VALUES (?, ?, ?, ?, ?, ?)`,
-		it.AlertID, it.Time.UnixMilli(), it.Level, it.RuleID, it.Type, doc)
-	if err != nil {
-		return fmt.Errorf("enqueue alert %s: %w", it.AlertID, err)
+	t.outbox = append(t.outbox, []any{it.AlertID, it.Time.UnixMilli(), int64(it.Level), int64(it.RuleID), it.Type, doc})
+	return nil
+}
+
+// outboxInsert writes buffered outbox items. Rows are inserted, and so
+// numbered, in the order of the list.
+var outboxInsert = rowsStmt{
+	query: `INSERT INTO outbox (alert_id, ts, level, rule_id, type, doc) SELECT * FROM {rows}`,
+	types: []string{"text", "int8", "int8", "int8", "text", "bytea"},
+}
+
+// flushOutbox writes the items Enqueue buffered.
+func (t *Tx) flushOutbox(ctx context.Context) error {
+	if err := t.execRows(ctx, outboxInsert, t.outbox, nil); err != nil {
+		return fmt.Errorf("enqueue %d alerts: %w", len(t.outbox), err)
 	}
 	return nil
 }

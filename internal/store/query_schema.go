@@ -1,5 +1,10 @@
 package store
 
+import (
+	"fmt"
+	"strings"
+)
+
 // The dashboard's counts come from rollup tables kept in step with the
 // alerts table, so the overview never scans a million alerts:
 //
@@ -23,8 +28,8 @@ package store
 //     labels (see topLabels). It has no index by count: keeping one costs
 //     every insert more than sorting a dim's totals costs a query.
 //
-// Inserts are counted in batches: PutAlert records the new rowids on its
-// Tx and Commit runs rollupAdd* over them (one upsert per changed count for
+// Inserts are counted in batches: Commit inserts the alerts PutAlert
+// buffered, keeps the new rowids and runs rollupAdd* over them (one upsert per changed count for
 // the whole batch, where a per-row trigger made about thirty per alert).
 // Deletes and updates of labelled columns are rare (retention, repairs) and
 // go through triggers, so the counts stay exact whatever deletes or
@@ -218,25 +223,49 @@ const ftsAdd = `INSERT INTO alerts_fts (rowid, description, title, type, instanc
 
 // rollupAdd returns the statements that count the alerts whose rowids are
 // in the JSON array ?1 into each rollup, one upsert per (dim, bucket,
-// label): Commit runs them for the alerts its Tx inserted.
+// label): Commit runs them for the alerts its Tx inserted. On PostgreSQL
+// one statement updates the four rollups from the labels it reads once
+// (rollupAddAll); SQLite, which has no writes in WITH, runs one per rollup.
 func rollupAdd(d *dialect) map[string]string {
 	ids := d.jsonInts(1)
-	return map[string]string{
-		"rollupAdd5m": `INSERT INTO alert_counts_5m AS c (dim, bucket, label, n)
-	SELECT dim, t - ((t % 300000) + 300000) % 300000, label, count(*) FROM alert_labels
-	WHERE id IN (` + ids + `) GROUP BY 1, 2, 3
-	ON CONFLICT (dim, bucket, label) DO UPDATE SET n = c.n + excluded.n`,
-		"rollupAddHour": `INSERT INTO alert_counts_hour AS c (dim, bucket, label, n)
-	SELECT dim, t - ((t % 3600000) + 3600000) % 3600000, label, count(*) FROM alert_labels
-	WHERE id IN (` + ids + `) GROUP BY 1, 2, 3
-	ON CONFLICT (dim, bucket, label) DO UPDATE SET n = c.n + excluded.n`,
-		"rollupAddDay": `INSERT INTO alert_counts_day AS c (dim, label, bucket, n)
-	SELECT dim, label, t - ((t % 86400000) + 86400000) % 86400000, count(*) FROM alert_labels
-	WHERE id IN (` + ids + `) AND dim IN (2, 4, 5, 6, 7, 8) GROUP BY 1, 2, 3
-	ON CONFLICT (dim, label, bucket) DO UPDATE SET n = c.n + excluded.n`,
-		"rollupAddTotal": `INSERT INTO alert_counts_total AS c (dim, label, n)
-	SELECT dim, label, count(*) FROM alert_labels
-	WHERE id IN (` + ids + `) AND dim IN (2, 4, 5, 6, 7, 8) GROUP BY 1, 2
-	ON CONFLICT (dim, label) DO UPDATE SET n = c.n + excluded.n`,
+	upserts := rollupUpserts()
+	if d.positional {
+		var b strings.Builder
+		b.WriteString("WITH l AS MATERIALIZED (SELECT dim, label, t FROM alert_labels WHERE id IN (" + ids + "))")
+		for i, u := range upserts {
+			q := strings.NewReplacer("{labels}", "l", "{where}", "WHERE").Replace(u.query)
+			if i < len(upserts)-1 {
+				fmt.Fprintf(&b, ",\n%s AS (%s)", u.name, q)
+			} else {
+				b.WriteString("\n" + q)
+			}
+		}
+		return map[string]string{"rollupAddAll": b.String()}
+	}
+	m := map[string]string{}
+	for _, u := range upserts {
+		m[u.name] = strings.NewReplacer("{labels}", "alert_labels WHERE id IN ("+ids+")", "{where}", "AND").Replace(u.query)
+	}
+	return m
+}
+
+// rollupUpserts are the upserts of rollupAdd over the labels {labels};
+// {where} joins their condition to the labels' own.
+func rollupUpserts() []struct{ name, query string } {
+	return []struct{ name, query string }{
+		{"rollupAdd5m", `INSERT INTO alert_counts_5m AS c (dim, bucket, label, n)
+	SELECT dim, t - ((t % 300000) + 300000) % 300000, label, count(*) FROM {labels} GROUP BY 1, 2, 3
+	ON CONFLICT (dim, bucket, label) DO UPDATE SET n = c.n + excluded.n`},
+		{"rollupAddHour", `INSERT INTO alert_counts_hour AS c (dim, bucket, label, n)
+	SELECT dim, t - ((t % 3600000) + 3600000) % 3600000, label, count(*) FROM {labels} GROUP BY 1, 2, 3
+	ON CONFLICT (dim, bucket, label) DO UPDATE SET n = c.n + excluded.n`},
+		{"rollupAddDay", `INSERT INTO alert_counts_day AS c (dim, label, bucket, n)
+	SELECT dim, label, t - ((t % 86400000) + 86400000) % 86400000, count(*) FROM {labels}
+	{where} dim IN (2, 4, 5, 6, 7, 8) GROUP BY 1, 2, 3
+	ON CONFLICT (dim, label, bucket) DO UPDATE SET n = c.n + excluded.n`},
+		{"rollupAddTotal", `INSERT INTO alert_counts_total AS c (dim, label, n)
+	SELECT dim, label, count(*) FROM {labels}
+	{where} dim IN (2, 4, 5, 6, 7, 8) GROUP BY 1, 2
+	ON CONFLICT (dim, label) DO UPDATE SET n = c.n + excluded.n`},
 	}
 }

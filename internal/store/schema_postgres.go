@@ -21,9 +21,30 @@ import "strings"
 //     labels one alert; the delete and update triggers call it with OLD and
 //     NEW instead of repeating the view.
 //   - Type patterns use ILIKE, as SQLite's LIKE ignores ASCII case.
+//   - Since migration 4 the search column is no longer generated: PutAlert
+//     computes it (alertWords, search.go, the same words), since running
+//     alert_words was most of an insert's cost. Triggers run alert_words
+//     for an insert that leaves it NULL and for an update of the searched
+//     columns.
 func postgresMigrations() []string {
-	return []string{pgBase, pgDashboard(), pgOutbox}
+	return []string{pgBase, pgDashboard(), pgOutbox, pgSearchColumn}
 }
+
+// pgSearchColumn turns the generated search column into a plain one,
+// keeping its values, and has triggers fill it where no value is given.
+const pgSearchColumn = `ALTER TABLE alerts ALTER COLUMN search DROP EXPRESSION;
+CREATE FUNCTION alerts_search() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	NEW.search := alert_words(ARRAY[NEW.description, NEW.title, NEW.type, NEW.instance_id, NEW.principal,
+		NEW.remote_ip, NEW.domain, NEW.api]);
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER alerts_search_insert BEFORE INSERT ON alerts FOR EACH ROW WHEN (NEW.search IS NULL)
+	EXECUTE FUNCTION alerts_search();
+CREATE TRIGGER alerts_search_update BEFORE UPDATE OF description, title, type, instance_id, principal, remote_ip,
+	domain, api ON alerts FOR EACH ROW EXECUTE FUNCTION alerts_search();
+`
 
 const pgBase = `CREATE TABLE objects_done (
 	scope    TEXT NOT NULL,

@@ -11,8 +11,9 @@ import (
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
+	_ "modernc.org/sqlite"           // registers the "sqlite" driver
 )
 
 // Store is the state store, on SQLite or PostgreSQL. Create it with Open.
@@ -81,10 +82,20 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 // Tx, the others for the Store's own short writes and reads.
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	name := redactDSN(dsn)
-	db, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open state %s: %w", name, err)
 	}
+	// The write connections plan every statement for its arguments. pgx
+	// prepares statements once per connection, and PostgreSQL switches a
+	// prepared statement to a generic plan that it keeps until the next
+	// autoanalyze: one made while a table was nearly empty (on a new
+	// database) reads the whole table where an index finds a few rows
+	// (PrefetchFindings' key = ANY(...)).
+	if _, ok := cfg.RuntimeParams["plan_cache_mode"]; !ok {
+		cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
+	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(writeConns)
 	db.SetMaxIdleConns(writeConns)
 	s := &Store{d: postgresDialect(), db: db, now: time.Now}

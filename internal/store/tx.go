@@ -12,15 +12,44 @@ import (
 
 // Tx is one state transaction. It must end in Commit or Rollback, is not
 // safe for concurrent use and must not be reused afterwards.
+//
+// The many small writes of a batch (PutFinding, PutAlert,
+// UpdateAlertCount, Enqueue, MarkDone, SetSinkOffset) are buffered in the
+// Tx and written by Commit with a few multi-row statements (batch.go), so
+// a commit costs a few round trips to PostgreSQL instead of several per
+// alert, and holds the write lock that much shorter. The Tx's reads see
+// its buffered writes (Finding, IsDone), and the result is what the calls
+// one by one would have left; but an error a write would have returned
+// (a constraint, a text PostgreSQL refuses) is returned by Commit.
 type Tx struct {
 	tx    *sql.Tx
 	now   time.Time
 	store *Store
 	// stmts are the store's prepared statements bound to tx, made on first use.
 	stmts map[string]*sql.Stmt
-	// added are the rowids of the alerts PutAlert inserted, which Commit
-	// counts into the rollups.
+
+	// findings are the findings the Tx read or put; putFindings the keys
+	// of those put, in order.
+	findings    map[string]*findingEntry
+	putFindings []string
+	// alerts are the rows PutAlert buffered, alertAt their index by id.
+	alerts  [][]any
+	alertAt map[string]int
+	// countsBefore are the count updates of alerts not buffered, to apply
+	// before the inserts; countsAfter those of buffered alerts, in case
+	// the insert finds the alert stored already.
+	countsBefore, countsAfter map[string]int64
+	// added are the rowids of the alerts Commit inserted, which it counts
+	// into the rollups.
 	added []int64
+	// outbox are the rows Enqueue buffered, in order.
+	outbox [][]any
+	// done are the objects MarkDone buffered; doneSet has their (scope, key).
+	done    []Done
+	doneSet map[[2]string]bool
+	// sinks are the offsets SetSinkOffset buffered, in first-set order.
+	sinks   []string
+	offsets map[string]int64
 }
 
 // stmt returns the prepared statement name bound to the transaction.
@@ -78,6 +107,9 @@ func (t *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 // every commit before it. The pipeline uses it to drop an object another
 // instance committed first (an SQS redelivery).
 func (t *Tx) IsDone(ctx context.Context, scope, key string) (bool, error) {
+	if t.doneSet[[2]string{scope, key}] {
+		return true, nil
+	}
 	var one int
 	err := t.queryRow(ctx, `SELECT 1 FROM objects_done WHERE scope = ? AND key = ?`, scope, key).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -129,28 +161,68 @@ type Done struct {
 
 // MarkDone records d.Object as done, advances its scope's cursor to its key
 // when that key is greater, and clears any earlier failure of the object
-// unless the object is partial.
+// unless the object is partial. It is written at Commit; IsDone sees it
+// at once.
 func (t *Tx) MarkDone(ctx context.Context, d Done) error {
-	o := d.Object
-	_, err := t.exec(ctx, `INSERT INTO objects_done
-		(scope, key, source, bucket, etag, size, records, events, partial, done_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.Scope, o.Key, o.Source, o.Bucket, o.ETag, o.Size, d.Records, d.Events, d.Partial, t.now.UnixMilli())
-	if err != nil {
-		return fmt.Errorf("mark %s done: %w", o.URI(), err)
+	if t.doneSet == nil {
+		t.doneSet = map[[2]string]bool{}
 	}
-	_, err = t.exec(ctx, `INSERT INTO cursors (scope, source, key, updated_at) VALUES (?, ?, ?, ?)
+	t.doneSet[[2]string{d.Object.Scope, d.Object.Key}] = true
+	t.done = append(t.done, d)
+	return nil
+}
+
+// Statements that write the objects MarkDone buffered. Each scope's
+// cursor moves once, to the greatest of its keys in the database's
+// order, as one upsert per object would move it.
+var (
+	doneInsert = rowsStmt{
+		query: `INSERT INTO objects_done (scope, key, source, bucket, etag, size, records, events, partial, done_at)
+		SELECT * FROM {rows}`,
+		types: []string{"text", "text", "text", "text", "text", "int8", "int8", "int8", "bool", "int8"},
+	}
+	cursorsAdvance = rowsStmt{
+		query: `INSERT INTO cursors (scope, source, key, updated_at)
+		SELECT column1, min(column2), max(column3), max(column4) FROM {rows} WHERE true GROUP BY column1
 		ON CONFLICT (scope) DO UPDATE SET key = excluded.key, updated_at = excluded.updated_at
 		WHERE excluded.key > cursors.key`,
-		o.Scope, o.Source, o.Key, t.now.UnixMilli())
-	if err != nil {
-		return fmt.Errorf("advance cursor %s: %w", o.Scope, err)
+		types: []string{"text", "text", "text", "int8"},
 	}
-	if !d.Partial {
-		if _, err := t.exec(ctx, `DELETE FROM objects_failed WHERE scope = ? AND key = ?`, o.Scope, o.Key); err != nil {
-			return fmt.Errorf("clear failure of %s: %w", o.URI(), err)
+	failuresClear = rowsStmt{
+		query: `DELETE FROM objects_failed WHERE (scope, key) IN (SELECT column1, column2 FROM {rows})`,
+		types: []string{"text", "text"},
+	}
+)
+
+// flushDone writes the objects MarkDone buffered.
+func (t *Tx) flushDone(ctx context.Context) error {
+	if len(t.done) == 0 {
+		return nil
+	}
+	var done, cursors, cleared [][]any
+	source := map[string]string{} // a new cursor row takes its scope's first object's source
+	for _, d := range t.done {
+		o := d.Object
+		done = append(done, []any{o.Scope, o.Key, o.Source, o.Bucket, o.ETag, o.Size, d.Records, d.Events, d.Partial,
+			t.now.UnixMilli()})
+		if _, ok := source[o.Scope]; !ok {
+			source[o.Scope] = o.Source
+		}
+		cursors = append(cursors, []any{o.Scope, source[o.Scope], o.Key, t.now.UnixMilli()})
+		if !d.Partial {
+			cleared = append(cleared, []any{o.Scope, o.Key})
 		}
 	}
+	if err := t.execRows(ctx, doneInsert, done, nil); err != nil {
+		return fmt.Errorf("mark %d objects done: %w", len(done), err)
+	}
+	if err := t.execRows(ctx, cursorsAdvance, cursors, nil); err != nil {
+		return fmt.Errorf("advance cursors: %w", err)
+	}
+	if err := t.execRows(ctx, failuresClear, cleared, nil); err != nil {
+		return fmt.Errorf("clear failures of %d objects: %w", len(cleared), err)
+	}
+	t.done = t.done[:0]
 	return nil
 }
 
@@ -158,6 +230,12 @@ func (t *Tx) MarkDone(ctx context.Context, d Done) error {
 // it has failed so far. transient failures are retried on later polls;
 // permanent ones stay for the operator to see.
 func (t *Tx) RecordFailure(ctx context.Context, o source.Object, cause error, transient bool) (int, error) {
+	if t.doneSet[[2]string{o.Scope, o.Key}] {
+		// A buffered MarkDone of o clears its failure: that comes first.
+		if err := t.flushDone(ctx); err != nil {
+			return 0, err
+		}
+	}
 	var attempts int
 	err := t.queryRow(ctx, `INSERT INTO objects_failed
 		(scope, key, source, bucket, account, region, etag, size, error, transient, attempts, first_at, last_at)
@@ -175,20 +253,49 @@ func (t *Tx) RecordFailure(ctx context.Context, o source.Object, cause error, tr
 }
 
 // SetSinkOffset records the committed byte offset of a JSON-lines sink.
+// It is written at Commit.
 func (t *Tx) SetSinkOffset(ctx context.Context, sink string, offset int64) error {
-	_, err := t.exec(ctx, `INSERT INTO sink_offsets (sink, "offset") VALUES (?, ?)
-		ON CONFLICT (sink) DO UPDATE SET "offset" = excluded."offset"`, sink, offset)
-	if err != nil {
-		return fmt.Errorf("record offset of %s: %w", sink, err)
+	if _, ok := t.offsets[sink]; !ok {
+		if t.offsets == nil {
+			t.offsets = map[string]int64{}
+		}
+		t.sinks = append(t.sinks, sink)
+	}
+	t.offsets[sink] = offset
+	return nil
+}
+
+// sinksUpsert writes the offsets SetSinkOffset buffered.
+var sinksUpsert = rowsStmt{
+	query: `INSERT INTO sink_offsets (sink, "offset") SELECT * FROM {rows} WHERE true
+		ON CONFLICT (sink) DO UPDATE SET "offset" = excluded."offset"`,
+	types: []string{"text", "int8"},
+}
+
+// flushSinks writes the offsets SetSinkOffset buffered.
+func (t *Tx) flushSinks(ctx context.Context) error {
+	rows := make([][]any, len(t.sinks))
+	for i, sink := range t.sinks {
+		rows[i] = []any{sink, t.offsets[sink]}
+	}
+	if err := t.execRows(ctx, sinksUpsert, rows, nil); err != nil {
+		return fmt.Errorf("record offsets of %d sinks: %w", len(rows), err)
 	}
 	return nil
 }
 
-// Commit makes the transaction durable.
+// Commit writes the buffered writes and makes the transaction durable.
+// On error the transaction is rolled back.
 func (t *Tx) Commit() error {
-	if err := t.countAdded(context.Background()); err != nil {
-		t.tx.Rollback()
-		return fmt.Errorf("commit state: %w", err)
+	ctx := context.Background()
+	steps := [...]func(context.Context) error{
+		t.flushFindings, t.flushAlerts, t.countAdded, t.flushOutbox, t.flushDone, t.flushSinks,
+	}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			t.tx.Rollback()
+			return fmt.Errorf("commit state: %w", err)
+		}
 	}
 	if err := t.tx.Commit(); err != nil {
 		return fmt.Errorf("commit state: %w", err)
