@@ -238,7 +238,9 @@ func (p *Pipeline) poll(ctx context.Context, src source.Source, opt SourceOption
 	defer stopGrace()
 
 	jobs := make(chan job)
-	results := make(chan *result, p.cfg.Workers)
+	// Results wait here while a commit runs; room for a batch's worth
+	// keeps the workers busy meanwhile.
+	results := make(chan *result, max(p.cfg.Workers, p.cfg.BatchObjects/4))
 	var listErr error
 	var wg sync.WaitGroup
 	wg.Go(func() {

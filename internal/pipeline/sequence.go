@@ -18,6 +18,21 @@ func (p *Pipeline) sequence(ctx context.Context, src source.Source, results <-ch
 	want := 0
 	for r := range results {
 		waiting[r.seq] = r
+		// Take every result already waiting, so that a commit carries
+		// as many objects as are ready: each commit has a fixed cost
+		// (a sync, a transaction, a lock shared with other instances).
+	drain:
+		for {
+			select {
+			case more, ok := <-results:
+				if !ok {
+					break drain
+				}
+				waiting[more.seq] = more
+			default:
+				break drain
+			}
+		}
 		var batch []*result
 		var size int64
 		for next, ok := waiting[want]; ok; next, ok = waiting[want] {
