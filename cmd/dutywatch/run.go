@@ -89,7 +89,7 @@ func runPipeline(ctx context.Context, cfg config.Config, opt runOptions, log *sl
 	// In a shared state each instance keeps its own files' offsets.
 	instance := ""
 	if config.Postgres(cfg.State) {
-		instance = cmp.Or(cfg.Instance, hostname())
+		instance = cmp.Or(cfg.Instance, pipeline.DefaultConfig().Host)
 	}
 	archives, err := pipeline.OpenSink(ctx, st, pipeline.SinkName(instance, pipeline.ArchiveSink), cfg.Output.ArchivesPath)
 	if err != nil {
@@ -129,7 +129,7 @@ func runPipeline(ctx context.Context, cfg config.Config, opt runOptions, log *sl
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "dutywatch", Subsystem: "store", Name: "size_bytes",
 			Help: "Size of the state store on disk, write-ahead log included."}, func() float64 { return fileSizes(cfg.State, cfg.State+"-wal") }))
 	}
-	deliverer, closeOutputs, err := buildDeliverer(ctx, cfg, st, cmp.Or(instance, hostname()), log, reg)
+	deliverer, closeOutputs, err := buildDeliverer(ctx, cfg, st, cmp.Or(instance, pcfg.Host), log, reg)
 	if err != nil {
 		return err
 	}
@@ -206,11 +206,6 @@ func pruneLoop(ctx context.Context, st *store.Store, retention time.Duration, lo
 		case <-t.C:
 		}
 	}
-}
-
-func hostname() string {
-	h, _ := os.Hostname()
-	return cmp.Or(h, "dutywatch")
 }
 
 // fileSizes is the total size of the files that exist among paths.

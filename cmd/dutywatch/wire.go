@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -125,13 +126,7 @@ func s3Config(sc config.Source) (s3source.Config, error) {
 	if sc.LookBack != 0 {
 		c.LookBack = sc.LookBack
 	}
-	c.Region, c.Endpoint, c.ForcePathStyle = sc.Region, sc.ServiceEndpoint, sc.ForcePathStyle
-	c.Profile, c.AccessKey, c.SecretKey = sc.AWSProfile, sc.AccessKey.Reveal(), sc.SecretKey.Reveal()
-	c.RoleARN, c.RoleDuration, c.ExternalID = sc.IAMRoleARN, sc.IAMRoleDuration, sc.ExternalID
-	if sc.IAMRoleSessionName != "" {
-		c.SessionName = sc.IAMRoleSessionName
-	}
-	c.STSEndpoint = sc.STSEndpoint
+	c.ClientConfig = clientConfig(sc)
 	if sc.RequestTimeout != 0 {
 		c.RequestTimeout = sc.RequestTimeout
 	}
@@ -140,10 +135,12 @@ func s3Config(sc config.Source) (s3source.Config, error) {
 
 // clientConfig is how sc reaches AWS.
 func clientConfig(sc config.Source) s3source.ClientConfig {
-	c := s3source.ClientConfig{Region: sc.Region, Endpoint: sc.ServiceEndpoint, ForcePathStyle: sc.ForcePathStyle,
-		Profile: sc.AWSProfile, AccessKey: sc.AccessKey.Reveal(), SecretKey: sc.SecretKey.Reveal(),
-		RoleARN: sc.IAMRoleARN, RoleDuration: sc.IAMRoleDuration, ExternalID: sc.ExternalID,
-		SessionName: sc.IAMRoleSessionName, STSEndpoint: sc.STSEndpoint}
+	c := s3source.DefaultConfig().ClientConfig
+	c.Region, c.Endpoint, c.ForcePathStyle = sc.Region, sc.ServiceEndpoint, sc.ForcePathStyle
+	c.Profile, c.AccessKey, c.SecretKey = sc.AWSProfile, sc.AccessKey.Reveal(), sc.SecretKey.Reveal()
+	c.RoleARN, c.RoleDuration, c.ExternalID = sc.IAMRoleARN, sc.IAMRoleDuration, sc.ExternalID
+	c.SessionName = cmp.Or(sc.IAMRoleSessionName, c.SessionName)
+	c.STSEndpoint = sc.STSEndpoint
 	return c
 }
 

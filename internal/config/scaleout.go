@@ -106,10 +106,7 @@ func StateDisplay(state string) string {
 	if err != nil {
 		return "postgres://" + redacted
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return strings.Replace(u.String(), ":xxxxx@", ":"+redacted+"@", 1)
+	return strings.Replace(u.Redacted(), ":xxxxx@", ":"+redacted+"@", 1)
 }
 
 // secret reads a scalar that may hold ${ENV} references.
@@ -194,19 +191,7 @@ func (r *reader) items(n *yaml.Node, what string) ([]*yaml.Node, error) {
 }
 
 func (r *reader) yamlIndexers(n *yaml.Node) ([]Indexer, error) {
-	items, err := r.items(n, "outputs")
-	if err != nil {
-		return nil, err
-	}
-	var out []Indexer
-	for _, item := range items {
-		ix, err := r.yamlIndexer(item)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ix)
-	}
-	return out, uniqueNames(r, items, func(i int) string { return out[i].Name })
+	return yamlNamedList(r, n, "indexers", r.yamlIndexer, func(ix Indexer) string { return ix.Name })
 }
 
 func (r *reader) yamlIndexer(n *yaml.Node) (Indexer, error) {
@@ -264,19 +249,25 @@ func (r *reader) yamlIndexer(n *yaml.Node) (Indexer, error) {
 }
 
 func (r *reader) yamlNotifications(n *yaml.Node) ([]Notification, error) {
-	items, err := r.items(n, "notifications")
+	return yamlNamedList(r, n, "notifications", r.yamlNotification, func(nt Notification) string { return nt.Name })
+}
+
+// yamlNamedList reads a YAML list of what items with parse, refusing two
+// items of the same name.
+func yamlNamedList[T any](r *reader, n *yaml.Node, what string, parse func(*yaml.Node) (T, error), name func(T) string) ([]T, error) {
+	items, err := r.items(n, what)
 	if err != nil {
 		return nil, err
 	}
-	var out []Notification
+	out := make([]T, 0, len(items))
 	for _, item := range items {
-		nt, err := r.yamlNotification(item)
+		v, err := parse(item)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, nt)
+		out = append(out, v)
 	}
-	return out, uniqueNames(r, items, func(i int) string { return out[i].Name })
+	return out, uniqueNames(r, items, func(i int) string { return name(out[i]) })
 }
 
 func (r *reader) yamlNotification(n *yaml.Node) (Notification, error) {

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -175,7 +176,7 @@ var errStateTruncated = errors.New("alerter state: truncated")
 
 func (r *stateReader) byte() byte {
 	if r.err != nil || len(r.b) == 0 {
-		r.err = cmpErr(r.err, errStateTruncated)
+		r.err = cmp.Or(r.err, errStateTruncated)
 		return 0
 	}
 	c := r.b[0]
@@ -221,11 +222,4 @@ func (r *stateReader) bytes() []byte {
 	out := r.b[:n]
 	r.b = r.b[n:]
 	return out
-}
-
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
