@@ -29,6 +29,7 @@ func newRunCommand(g *globalFlags) *cobra.Command {
 	var configPath string
 	var once, serve bool
 	var metricsAddr string
+	var prof profileFlags
 	var wf webFlags
 	cmd := &cobra.Command{
 		Use:   "run --config FILE",
@@ -54,7 +55,11 @@ func newRunCommand(g *globalFlags) *cobra.Command {
 				}
 				wcfg = &c
 			}
-			return runPipeline(cmd.Context(), cfg, runOptions{once: once, web: wcfg, metricsAddr: metricsAddr}, log, cmd.OutOrStdout())
+			stop, err := prof.start()
+			if err != nil {
+				return err
+			}
+			return errors.Join(runPipeline(cmd.Context(), cfg, runOptions{once: once, web: wcfg, metricsAddr: metricsAddr}, log, cmd.OutOrStdout()), stop())
 		},
 	}
 	cmd.Flags().StringVar(&configPath, "config", "dutywatch.yaml", "configuration file: dutywatch YAML or a Wazuh ossec.conf")
@@ -62,6 +67,7 @@ func newRunCommand(g *globalFlags) *cobra.Command {
 	cmd.Flags().BoolVar(&serve, "serve", false, "also serve the web dashboard, with /metrics and /healthz (see dutywatch serve --help)")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus /metrics and /healthz on this address without the dashboard, e.g. 127.0.0.1:9464")
 	wf.register(cmd)
+	prof.register(cmd)
 	return cmd
 }
 

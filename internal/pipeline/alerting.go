@@ -22,6 +22,10 @@ import (
 // AlertSink is the name under which the alerts file's offset is stored.
 const AlertSink = "alerts"
 
+// ruleLocation is the location of every event the rules see, as the aws-s3
+// wodle's events have.
+const ruleLocation = "Wazuh-AWS"
+
 // Alerter evaluates rules on committed events, applies the finding-update
 // policy and writes alerts.json. It runs in the sequencer, in commit order,
 // because rule correlation, firedtimes and the update policy depend on the
@@ -112,8 +116,10 @@ func (s *AlertStats) add(o AlertStats) {
 
 // stage reads one object's rule input, writes its alerts to the alerts file
 // and, with its finding versions, to tx.
-func (a *Alerter) stage(ctx context.Context, tx *store.Tx, obj source.Object, in io.Reader, stats *AlertStats) error {
+// decoded holds the events its worker already decoded, if any.
+func (a *Alerter) stage(ctx context.Context, tx *store.Tx, obj source.Object, in io.Reader, decoded *predecoded, stats *AlertStats) error {
 	rr := newRecordReader(in)
+	nth := -1 // index of the event record among the object's events
 	var v findingVersion
 	var actor finding.RemoteIP
 	var decision dedup.Decision
@@ -155,6 +161,7 @@ func (a *Alerter) stage(ctx context.Context, tx *store.Tx, obj source.Object, in
 			}
 			continue
 		}
+		nth++
 		if decision.Outcome == dedup.Stale {
 			continue // a duplicate delivery: already evaluated once
 		}
@@ -164,11 +171,13 @@ func (a *Alerter) stage(ctx context.Context, tx *store.Tx, obj source.Object, in
 				return err
 			}
 		}
-		ev, err := a.decoder.DecodeJSON(event)
-		if err != nil {
-			return fmt.Errorf("decode event %s for rules: %w", id, err)
+		ev := decoded.event(nth)
+		if ev == nil {
+			if ev, err = a.decoder.DecodeJSON(event); err != nil {
+				return fmt.Errorf("decode event %s for rules: %w", id, err)
+			}
+			ev.Location = ruleLocation
 		}
-		ev.Location = "Wazuh-AWS"
 		m := a.state.Eval(ev, a.clock, nil)
 		if m == nil || !m.Alert {
 			continue

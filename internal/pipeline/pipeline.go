@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dutywatch/dutywatch/internal/archive"
@@ -97,6 +98,10 @@ type Pipeline struct {
 	commitMu sync.Mutex
 	archive  *jsonl.File
 	alerter  *Alerter
+
+	// predecodeBudget is what remains of the bytes of event JSON that
+	// workers may hold decoded for the rules (see predecode.go).
+	predecodeBudget atomic.Int64
 }
 
 // New returns a Pipeline writing to archive (opened at the store's committed
@@ -109,7 +114,9 @@ func New(cfg Config, st *store.Store, archives *jsonl.File, alerter *Alerter, lo
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	return &Pipeline{cfg: cfg, store: st, archive: archives, alerter: alerter, format: archive.NewFormatter(cfg.Host), log: log, metrics: m}
+	p := &Pipeline{cfg: cfg, store: st, archive: archives, alerter: alerter, format: archive.NewFormatter(cfg.Host), log: log, metrics: m}
+	p.predecodeBudget.Store(predecodeBudget)
+	return p
 }
 
 // OpenArchive opens the archives file at the offset st has committed.

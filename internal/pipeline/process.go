@@ -36,7 +36,11 @@ type result struct {
 	obj source.Object
 	out *spool
 	// rin holds the rule input (see ruleinput.go) when alerting is on.
-	rin  *spool
+	rin *spool
+	// decoded are rin's events already decoded for the rules, in order,
+	// when the object fitted the pipeline's budget for them (see
+	// predecode); the sequencer decodes the rest itself.
+	decoded *predecoded
 	kind failKind
 	err  error
 	// attempts is how often the object has failed, once its failure is recorded.
@@ -98,6 +102,7 @@ func (p *Pipeline) processOnce(ctx context.Context, src source.Source, opt Sourc
 	r := &result{seq: j.seq, obj: o, out: newSpool(p.cfg.SpoolDir, p.cfg.SpoolBytes)}
 	if p.alerter != nil {
 		r.rin = newSpool(p.cfg.SpoolDir, p.cfg.SpoolBytes)
+		r.decoded = &predecoded{budget: &p.predecodeBudget}
 	}
 	body, err := src.Open(ctx, o)
 	if err != nil {
@@ -162,6 +167,7 @@ func (p *Pipeline) processOnce(ctx context.Context, src source.Source, opt Sourc
 				if _, err := r.rin.Write(appendEventRecord(rec[:0], id, actor, ev)); err != nil {
 					return err
 				}
+				r.decoded.add(p.alerter.decoder, ev)
 			}
 			index++
 			return nil
@@ -192,6 +198,7 @@ func (r *result) close() {
 	r.out.Close()
 	if r.rin != nil {
 		r.rin.Close()
+		r.decoded.release()
 	}
 }
 
