@@ -116,10 +116,8 @@ func (s *AlertStats) add(o AlertStats) {
 
 // stage reads one object's rule input, writes its alerts to the alerts file
 // and, with its finding versions, to tx.
-// decoded holds the events its worker already decoded, if any.
-func (a *Alerter) stage(ctx context.Context, tx *store.Tx, obj source.Object, in io.Reader, decoded *predecoded, stats *AlertStats) error {
+func (a *Alerter) stage(ctx context.Context, tx *store.Tx, obj source.Object, in io.Reader, stats *AlertStats) error {
 	rr := newRecordReader(in)
-	nth := -1 // index of the event record among the object's events
 	var v findingVersion
 	var actor finding.RemoteIP
 	var decision dedup.Decision
@@ -132,7 +130,7 @@ func (a *Alerter) stage(ctx context.Context, tx *store.Tx, obj source.Object, in
 		return tx.PutFinding(ctx, stored)
 	}
 	for {
-		kind, id, event, err := rr.next(&v, &actor)
+		kind, id, event, decoded, err := rr.next(&v, &actor)
 		if errors.Is(err, io.EOF) {
 			return flush()
 		}
@@ -161,7 +159,6 @@ func (a *Alerter) stage(ctx context.Context, tx *store.Tx, obj source.Object, in
 			}
 			continue
 		}
-		nth++
 		if decision.Outcome == dedup.Stale {
 			continue // a duplicate delivery: already evaluated once
 		}
@@ -171,12 +168,9 @@ func (a *Alerter) stage(ctx context.Context, tx *store.Tx, obj source.Object, in
 				return err
 			}
 		}
-		ev := decoded.event(nth)
-		if ev == nil {
-			if ev, err = a.decoder.DecodeJSON(event); err != nil {
-				return fmt.Errorf("decode event %s for rules: %w", id, err)
-			}
-			ev.Location = ruleLocation
+		ev, err := a.ruleEvent(event, decoded)
+		if err != nil {
+			return fmt.Errorf("decode event %s for rules: %w", id, err)
 		}
 		m := a.state.Eval(ev, a.clock, nil)
 		if m == nil || !m.Alert {
@@ -215,6 +209,20 @@ func (a *Alerter) stage(ctx context.Context, tx *store.Tx, obj source.Object, in
 		}
 		stored.Alerts++
 	}
+}
+
+// ruleEvent is the event the rules read: the one its worker decoded, or
+// decoded here when the worker could not.
+func (a *Alerter) ruleEvent(event, decoded []byte) (*rules.Event, error) {
+	if len(decoded) > 0 {
+		return rules.ReadTransientEvent(string(event), decoded)
+	}
+	ev, err := a.decoder.DecodeJSON(event)
+	if err != nil {
+		return nil, err
+	}
+	ev.Location = ruleLocation
+	return ev, nil
 }
 
 // repeated reports whether the correlation alert m already fired for the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,9 @@ type Config struct {
 	// before spilling to a temporary file in SpoolDir.
 	SpoolBytes int
 	SpoolDir   string
+	// SpoolMemory bounds the memory of all objects' spools together:
+	// objects waiting for the sequencer past it spill to SpoolDir.
+	SpoolMemory int64
 	// BatchObjects and BatchBytes bound one commit transaction.
 	BatchObjects int
 	BatchBytes   int64
@@ -62,6 +66,7 @@ func DefaultConfig() Config {
 	return Config{
 		Workers:        4,
 		SpoolBytes:     4 << 20,
+		SpoolMemory:    8 << 20,
 		SpoolDir:       os.TempDir(),
 		BatchObjects:   64,
 		BatchBytes:     32 << 20,
@@ -99,9 +104,8 @@ type Pipeline struct {
 	archive  *jsonl.File
 	alerter  *Alerter
 
-	// predecodeBudget is what remains of the bytes of event JSON that
-	// workers may hold decoded for the rules (see predecode.go).
-	predecodeBudget atomic.Int64
+	// spoolMemory is what remains of Config.SpoolMemory.
+	spoolMemory atomic.Int64
 }
 
 // New returns a Pipeline writing to archive (opened at the store's committed
@@ -115,7 +119,10 @@ func New(cfg Config, st *store.Store, archives *jsonl.File, alerter *Alerter, lo
 		m = NewMetrics(nil)
 	}
 	p := &Pipeline{cfg: cfg, store: st, archive: archives, alerter: alerter, format: archive.NewFormatter(cfg.Host), log: log, metrics: m}
-	p.predecodeBudget.Store(predecodeBudget)
+	p.spoolMemory.Store(cfg.SpoolMemory)
+	if cfg.SpoolMemory <= 0 {
+		p.spoolMemory.Store(math.MaxInt64 / 2)
+	}
 	return p
 }
 

@@ -37,10 +37,6 @@ type result struct {
 	out *spool
 	// rin holds the rule input (see ruleinput.go) when alerting is on.
 	rin *spool
-	// decoded are rin's events already decoded for the rules, in order,
-	// when the object fitted the pipeline's budget for them (see
-	// predecode); the sequencer decodes the rest itself.
-	decoded *predecoded
 	kind failKind
 	err  error
 	// attempts is how often the object has failed, once its failure is recorded.
@@ -99,10 +95,9 @@ func (p *Pipeline) process(ctx context.Context, src source.Source, opt SourceOpt
 
 func (p *Pipeline) processOnce(ctx context.Context, src source.Source, opt SourceOptions, j job) *result {
 	o := j.obj
-	r := &result{seq: j.seq, obj: o, out: newSpool(p.cfg.SpoolDir, p.cfg.SpoolBytes)}
+	r := &result{seq: j.seq, obj: o, out: newSpool(p.cfg.SpoolDir, p.cfg.SpoolBytes, &p.spoolMemory)}
 	if p.alerter != nil {
-		r.rin = newSpool(p.cfg.SpoolDir, p.cfg.SpoolBytes)
-		r.decoded = &predecoded{budget: &p.predecodeBudget}
+		r.rin = newSpool(p.cfg.SpoolDir, p.cfg.SpoolBytes, &p.spoolMemory)
 	}
 	body, err := src.Open(ctx, o)
 	if err != nil {
@@ -164,10 +159,17 @@ func (p *Pipeline) processOnce(ctx context.Context, src source.Source, opt Sourc
 					ev = derived
 				}
 				actor, _ := f.Actor(index)
-				if _, err := r.rin.Write(appendEventRecord(rec[:0], id, actor, ev)); err != nil {
+				// Decoding for the rules is stateless: done here, in
+				// parallel, the sequencer only evaluates. An event that
+				// does not decode is left for the sequencer, which
+				// reports the error.
+				decoded, err := p.alerter.decoder.DecodeJSON(ev)
+				if err == nil {
+					decoded.Location = ruleLocation
+				}
+				if _, err := r.rin.Write(appendEventRecord(rec[:0], id, actor, ev, decoded)); err != nil {
 					return err
 				}
-				r.decoded.add(p.alerter.decoder, ev)
 			}
 			index++
 			return nil
@@ -198,7 +200,6 @@ func (r *result) close() {
 	r.out.Close()
 	if r.rin != nil {
 		r.rin.Close()
-		r.decoded.release()
 	}
 }
 

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/dutywatch/dutywatch/internal/dedup"
 	"github.com/dutywatch/dutywatch/internal/finding"
+	"github.com/dutywatch/dutywatch/internal/rules"
 )
 
 // Workers hand the sequencer what rule evaluation needs through a spool of
@@ -70,7 +72,9 @@ func appendFindingRecord(dst []byte, v findingVersion) []byte {
 	return appendBytes(dst, v.raw)
 }
 
-func appendEventRecord(dst []byte, id string, actor finding.RemoteIP, event []byte) []byte {
+// appendEventRecord appends an 'E' record; decoded is the event as the
+// rules decoded it, or nil when the sequencer must decode it itself.
+func appendEventRecord(dst []byte, id string, actor finding.RemoteIP, event []byte, decoded *rules.Event) []byte {
 	dst = append(dst, recEvent)
 	dst = appendStr(dst, id)
 	for _, s := range []string{actor.IP, actor.Country, actor.City, actor.ASN, cmp.Or(actor.ASNOrg, actor.Org, actor.ISP)} {
@@ -79,7 +83,11 @@ func appendEventRecord(dst []byte, id string, actor finding.RemoteIP, event []by
 	dst = binary.AppendUvarint(dst, math.Float64bits(actor.Lat))
 	dst = binary.AppendUvarint(dst, math.Float64bits(actor.Lon))
 	dst = binary.AppendVarint(dst, int64(actor.LocalPort))
-	return appendBytes(dst, event)
+	dst = appendBytes(dst, event)
+	if decoded == nil {
+		return append(dst, 0)
+	}
+	return appendBytes(dst, decoded.AppendTransient(nil))
 }
 
 // recordReader reads the records of a rule-input spool.
@@ -106,26 +114,48 @@ func (rr *recordReader) bytes() ([]byte, error) {
 	return b, nil
 }
 
+// scratch reads a length-prefixed value into a buffer that the next call
+// reuses.
+func (rr *recordReader) scratch() ([]byte, error) {
+	n, err := binary.ReadUvarint(rr.r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errBadRecord, err)
+	}
+	if n > maxScratch {
+		return nil, fmt.Errorf("%w: value of %d bytes", errBadRecord, n)
+	}
+	rr.buf = slices.Grow(rr.buf[:0], int(n))[:n]
+	if _, err := io.ReadFull(rr.r, rr.buf); err != nil {
+		return nil, fmt.Errorf("%w: %w", errBadRecord, err)
+	}
+	return rr.buf, nil
+}
+
+// maxScratch bounds a decoded event: its fields are at most a few times
+// its JSON, which decode bounds at Config.MaxRecordBytes.
+const maxScratch = 1 << 30
+
 func (rr *recordReader) str() (string, error) {
 	b, err := rr.bytes()
 	return string(b), err
 }
 
 // next reads one record: kind recFinding fills v, recEvent fills id, the
-// actor and event. It returns io.EOF at the end.
-func (rr *recordReader) next(v *findingVersion, actor *finding.RemoteIP) (kind byte, id string, event []byte, err error) {
+// actor, event and, when its worker decoded it, the event in the rules'
+// transient form (valid until the next call). It returns io.EOF at the end.
+func (rr *recordReader) next(v *findingVersion, actor *finding.RemoteIP) (kind byte, id string, event, decoded []byte, err error) {
 	kind, err = rr.r.ReadByte()
 	if err != nil {
-		return 0, "", nil, err
+		return 0, "", nil, nil, err
 	}
 	switch kind {
 	case recEvent:
 		if id, err = rr.str(); err != nil {
-			return 0, "", nil, err
+			return 0, "", nil, nil, err
 		}
 		for _, p := range []*string{&actor.IP, &actor.Country, &actor.City, &actor.ASN, &actor.ASNOrg} {
 			if *p, err = rr.str(); err != nil {
-				return 0, "", nil, err
+				return 0, "", nil, nil, err
 			}
 		}
 		var lat, lon uint64
@@ -136,15 +166,18 @@ func (rr *recordReader) next(v *findingVersion, actor *finding.RemoteIP) (kind b
 			}
 		}
 		if err != nil {
-			return 0, "", nil, fmt.Errorf("%w: %w", errBadRecord, err)
+			return 0, "", nil, nil, fmt.Errorf("%w: %w", errBadRecord, err)
 		}
 		actor.Lat, actor.Lon, actor.LocalPort = math.Float64frombits(lat), math.Float64frombits(lon), int(port)
-		event, err = rr.bytes()
-		return kind, id, event, err
+		if event, err = rr.bytes(); err != nil {
+			return 0, "", nil, nil, err
+		}
+		decoded, err = rr.scratch()
+		return kind, id, event, decoded, err
 	case recFinding:
 		for _, p := range []*string{&v.key, &v.id, &v.typ, &v.title, &v.account, &v.region, &v.instance, &v.principal, &v.version.Actor, &v.version.Resource} {
 			if *p, err = rr.str(); err != nil {
-				return 0, "", nil, err
+				return 0, "", nil, nil, err
 			}
 		}
 		var bits, flags uint64
@@ -157,13 +190,13 @@ func (rr *recordReader) next(v *findingVersion, actor *finding.RemoteIP) (kind b
 			}
 		}
 		if err != nil {
-			return 0, "", nil, fmt.Errorf("%w: %w", errBadRecord, err)
+			return 0, "", nil, nil, fmt.Errorf("%w: %w", errBadRecord, err)
 		}
 		v.version.Severity = math.Float64frombits(bits)
 		v.version.UpdatedAt = time.UnixMilli(updated).UTC()
 		v.version.Sample, v.version.Archived = flags&1 != 0, flags&2 != 0
 		v.raw, err = rr.bytes()
-		return kind, "", nil, err
+		return kind, "", nil, nil, err
 	}
-	return 0, "", nil, fmt.Errorf("%w: kind %q", errBadRecord, kind)
+	return 0, "", nil, nil, fmt.Errorf("%w: kind %q", errBadRecord, kind)
 }

@@ -246,7 +246,7 @@ func (p *Pipeline) stage(ctx context.Context, tx *store.Tx, r *result, opt Sourc
 		if err != nil {
 			return false, err
 		}
-		if err := p.alerter.stage(ctx, tx, r.obj, rd, r.decoded, &r.alerts); err != nil {
+		if err := p.alerter.stage(ctx, tx, r.obj, rd, &r.alerts); err != nil {
 			return false, fmt.Errorf("alert on %s: %w", r.obj.URI(), err)
 		}
 	}

@@ -5,25 +5,50 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 )
 
 // spool holds one object's output lines until the sequencer commits them:
-// in memory up to limit bytes, then in a temporary file, so that a huge
-// object costs disk rather than memory.
+// in memory up to limit bytes, and while the memory shared by all spools
+// lasts, then in a temporary file, so that a huge object, or many objects
+// waiting for a slow commit, cost disk rather than memory.
 type spool struct {
-	dir   string
-	limit int
-	buf   bytes.Buffer
-	file  *os.File
-	size  int64
+	dir    string
+	limit  int
+	shared *atomic.Int64 // bytes left to all spools' memory; nil: no bound
+	held   int64         // bytes of buf taken from shared
+	buf    bytes.Buffer
+	file   *os.File
+	size   int64
 }
 
-func newSpool(dir string, limit int) *spool {
-	return &spool{dir: dir, limit: limit}
+func newSpool(dir string, limit int, shared *atomic.Int64) *spool {
+	return &spool{dir: dir, limit: limit, shared: shared}
+}
+
+// reserve takes n bytes of the shared memory for buf, if it has them.
+func (s *spool) reserve(n int) bool {
+	if s.shared == nil {
+		return true
+	}
+	if s.shared.Add(-int64(n)) < 0 {
+		s.shared.Add(int64(n))
+		return false
+	}
+	s.held += int64(n)
+	return true
+}
+
+// release gives buf's share back.
+func (s *spool) release() {
+	if s.shared != nil {
+		s.shared.Add(s.held)
+	}
+	s.held = 0
 }
 
 func (s *spool) Write(p []byte) (int, error) {
-	if s.file == nil && s.buf.Len()+len(p) > s.limit {
+	if s.file == nil && (s.buf.Len()+len(p) > s.limit || !s.reserve(len(p))) {
 		f, err := os.CreateTemp(s.dir, "dutywatch-spool-*")
 		if err != nil {
 			return 0, fmt.Errorf("create spool file: %w", err)
@@ -36,6 +61,7 @@ func (s *spool) Write(p []byte) (int, error) {
 		}
 		s.file = f
 		s.buf = bytes.Buffer{}
+		s.release()
 	}
 	var n int
 	var err error
@@ -72,8 +98,10 @@ func (s *spool) Reset() {
 	s.size = 0
 }
 
-// Close releases the temporary file, if any.
+// Close releases the temporary file, if any, and the spool's share of
+// memory.
 func (s *spool) Close() {
+	s.release()
 	if s.file != nil {
 		s.file.Close()
 		s.file = nil
