@@ -36,7 +36,7 @@ type result struct {
 	obj source.Object
 	out *spool
 	// rin holds the rule input (see ruleinput.go) when alerting is on.
-	rin *spool
+	rin  *spool
 	kind failKind
 	err  error
 	// attempts is how often the object has failed, once its failure is recorded.
