@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/dutywatch/dutywatch/internal/archive"
@@ -68,7 +69,9 @@ func (r *result) noteFindingKey(key string) {
 		r.findingKeys, r.tooManyKeys = nil, true
 		return
 	}
-	r.findingKeys = append(r.findingKeys, key)
+	// A copy: the key is cut from the finding's text, which it would
+	// otherwise keep in memory until the commit.
+	r.findingKeys = append(r.findingKeys, strings.Clone(key))
 }
 
 // process reads one object, retrying fetch failures that are transient.
