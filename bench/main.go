@@ -1,237 +1,245 @@
 // Command bench measures dutywatch end to end against the floor of the
-// work it cannot avoid: it generates a corpus of realistic findings
-// (Firehose layout, gzip) into a folder, times the same objects gunzipped
-// and JSON-parsed with nothing else done (the floor, on every core), then
-// runs `dutywatch run --once` over them twice — with one rule that matches
-// nothing (archives.json and the findings table, no alerts) and with the
-// built-in rules, alerts.json and the dashboard store — and prints
-// records/s, MB/s, peak RSS and the ratio to the floor.
+// work it cannot avoid.
+//
+// The default run generates a corpus of realistic findings (gzip, 100 per
+// object) in the Firehose layout and one in the native GuardDuty export
+// layout, into folders, uploads both into versitygw on loopback, and times
+// the floor — the same objects gunzipped and JSON-parsed with nothing else
+// done, on every core — and `dutywatch run --once` over the Firehose
+// folder, the Firehose bucket and the native bucket, each with a rule that
+// matches nothing and with the built-in rules, alerts.json and the
+// dashboard store. It prints records/s, MB/s (gzip and JSON), peak RSS,
+// the S3 requests (counted by a reverse proxy between dutywatch and
+// versitygw) and each run's time over the floor:
 //
 //	go run ./bench -findings 100000
+//	go run ./bench -runs dir -only-alerts
+//
+// Sweeps print one table each, one row per point, each point with its own
+// corpus (workers and rules: the same corpus for every point) and a fresh
+// state; by default they run only the rules + alerts mode:
+//
+//	go run ./bench -sweep object-size   # 1 KB .. 100 MB gzip objects (S3)
+//	go run ./bench -sweep per-object    # 1 .. 10000 findings per object (S3)
+//	go run ./bench -sweep workers       # workers: 1, 2, 4, 8 (folder)
+//	go run ./bench -sweep rules         # built-in + 0, 100, 1000, 5000 rules (folder)
+//	go run ./bench -big-object 1GiB     # one object of 1 GiB JSON (folder)
+//
+// versitygw is taken from PATH or GOPATH/bin, or installed with go install
+// when missing. Everything is written under a new temporary folder that is
+// removed at the end, or under -dir, which is kept.
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
-	"runtime"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
-
-	"github.com/dutywatch/dutywatch/internal/decode"
-	"github.com/dutywatch/dutywatch/internal/generator"
 )
 
+// options are the command-line flags.
+type options struct {
+	findings  int
+	perObject int
+	dir       string
+	keep      bool
+	runs      []string
+	modes     []string
+	sweep     string
+	points    []string
+	source    string
+	workers   int
+	bigObject int64
+	binary    string
+}
+
+// Runs of the default benchmark.
+var allRuns = []string{"dir", "s3", "native", "dir-native"}
+
 func main() {
-	findings := flag.Int("findings", 100000, "findings to generate")
-	perObject := flag.Int("per-object", 100, "findings per object")
-	keep := flag.String("dir", "", "work folder (default: a new temporary folder, removed at the end)")
-	flag.Parse()
-	if err := run(*findings, *perObject, *keep); err != nil {
+	opt, err := parseFlags(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, opt); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(findings, perObject int, dir string) error {
-	ctx := context.Background()
-	if dir == "" {
+func parseFlags(args []string) (options, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var opt options
+	var runs, modes, points, big string
+	var onlyAlerts bool
+	fs.IntVar(&opt.findings, "findings", 0, "distinct findings per corpus (default 100000; 20000 per sweep point)")
+	fs.IntVar(&opt.perObject, "per-object", 100, "findings per object")
+	fs.StringVar(&opt.dir, "dir", "", "work folder, kept afterwards with every run's state and outputs (default: a temporary folder, removed)")
+	fs.StringVar(&runs, "runs", "dir,s3,native", "runs of the default benchmark: dir (Firehose folder), s3 (Firehose bucket), native (native bucket), dir-native (native folder)")
+	fs.StringVar(&modes, "modes", "", "dutywatch modes: none (a rule matching nothing), alerts (built-in rules + alerts + store) (default none,alerts; alerts for sweeps; both for -big-object)")
+	fs.BoolVar(&onlyAlerts, "only-alerts", false, "same as -modes alerts")
+	fs.StringVar(&opt.sweep, "sweep", "", "run a sweep instead: object-size, per-object, workers or rules")
+	fs.StringVar(&points, "points", "", "the sweep's points, comma-separated (e.g. 1KB,1MB for object-size; 1,100 for the others)")
+	fs.StringVar(&opt.source, "source", "", "where sweeps read: dir or s3 (default s3 for object-size and per-object, dir otherwise)")
+	fs.IntVar(&opt.workers, "workers", 0, "the config's workers: (default: dutywatch's)")
+	fs.StringVar(&opt.binary, "binary", "", "a dutywatch binary to measure (default: go build ./cmd/dutywatch)")
+	fs.StringVar(&big, "big-object", "", "instead, run over one gzip object of this much JSON, e.g. 1GiB (folder source)")
+	if err := fs.Parse(args); err != nil {
+		return opt, err
+	}
+	if fs.NArg() > 0 {
+		return opt, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	opt.keep = opt.dir != ""
+	opt.runs = splitList(runs)
+	for _, r := range opt.runs {
+		if !slices.Contains(allRuns, r) {
+			return opt, fmt.Errorf("unknown run %q (want %s)", r, strings.Join(allRuns, ", "))
+		}
+	}
+	if onlyAlerts {
+		modes = modeAlerts
+	}
+	opt.modes = splitList(modes)
+	for _, m := range opt.modes {
+		if m != modeNone && m != modeAlerts {
+			return opt, fmt.Errorf("unknown mode %q (want none or alerts)", m)
+		}
+	}
+	if opt.sweep != "" && !slices.Contains(sweepNames(), opt.sweep) {
+		return opt, fmt.Errorf("unknown sweep %q (want %s)", opt.sweep, strings.Join(sweepNames(), ", "))
+	}
+	if opt.source != "" && opt.source != "dir" && opt.source != "s3" {
+		return opt, fmt.Errorf("unknown source %q (want dir or s3)", opt.source)
+	}
+	opt.points = splitList(points)
+	if big != "" {
+		n, err := parseSize(big)
+		if err != nil {
+			return opt, fmt.Errorf("-big-object: %w", err)
+		}
+		opt.bigObject = n
+	}
+	if opt.perObject < 1 || opt.findings < 0 || opt.workers < 0 {
+		return opt, fmt.Errorf("-findings, -per-object and -workers must be positive")
+	}
+	return opt, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for f := range strings.SplitSeq(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// parseSize reads a byte count with an optional unit: B, KB, MB, GB
+// (powers of 1000) or KiB, MiB, GiB (powers of 1024).
+func parseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	num, mult := strings.TrimSpace(s), int64(1)
+	for _, u := range units {
+		if rest, ok := strings.CutSuffix(num, u.suffix); ok {
+			num, mult = strings.TrimSpace(rest), u.mult
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f <= 0 {
+		return 0, fmt.Errorf("invalid size %q (e.g. 10KB, 100MB, 1GiB)", s)
+	}
+	return int64(f * float64(mult)), nil
+}
+
+// env is what every benchmark shares: the work folder, the dutywatch
+// binary and, once started, the S3 server.
+type env struct {
+	opt    options
+	dir    string
+	binary string
+	s3     *s3Server
+}
+
+func run(ctx context.Context, opt options) error {
+	e := &env{opt: opt, dir: opt.dir}
+	if e.dir == "" {
 		d, err := os.MkdirTemp("", "dutywatch-bench-")
 		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(d)
-		dir = d
-	}
-	bucket := filepath.Join(dir, "bucket")
-	g := generator.DefaultConfig()
-	g.Findings, g.PerObject, g.Prefix, g.Span = findings, perObject, "firehose/", 20*24*time.Hour
-	fmt.Fprintf(os.Stderr, "generating %d findings...\n", findings)
-	sum, err := generator.Generate(ctx, g, &generator.DirWriter{Root: bucket})
-	if err != nil {
+		e.dir = d
+	} else if err := os.MkdirAll(e.dir, 0o750); err != nil {
 		return err
 	}
-	binary := filepath.Join(dir, "dutywatch")
-	build := exec.Command("go", "build", "-o", binary, "./cmd/dutywatch")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build dutywatch: %w", err)
-	}
-
-	floor, err := measureFloor(bucket)
-	if err != nil {
-		return err
-	}
-	events, err := measureRun(binary, dir, bucket, "events", false)
-	if err != nil {
-		return err
-	}
-	alerts, err := measureRun(binary, dir, bucket, "alerts", true)
-	if err != nil {
-		return err
-	}
-
-	fmt.Printf("\ndutywatch bench: %d findings (%d records with updates) in %d objects, %.1f MB gzip, %d cores\n\n",
-		sum.Findings, sum.Records, sum.Objects, float64(sum.Bytes)/1e6, runtime.NumCPU())
-	fmt.Printf("| run | seconds | records/s | MB/s gzip | MB/s decompressed | peak RSS MB | time / floor |\n")
-	fmt.Printf("| --- | --- | --- | --- | --- | --- | --- |\n")
-	for _, r := range []result{floor, events, alerts} {
-		ratio := r.took.Seconds() / floor.took.Seconds()
-		rss := "—"
-		if r.rss > 0 {
-			rss = fmt.Sprintf("%.0f", float64(r.rss)/1e6)
-		}
-		fmt.Printf("| %s | %.2f | %.0f | %.1f | %.1f | %s | %.1fx |\n", r.name, r.took.Seconds(),
-			float64(sum.Records)/r.took.Seconds(), float64(sum.Bytes)/1e6/r.took.Seconds(),
-			float64(floor.decoded)/1e6/r.took.Seconds(), rss, ratio)
-	}
-	return nil
-}
-
-type result struct {
-	name    string
-	took    time.Duration
-	rss     int64
-	decoded int64
-}
-
-// measureFloor gunzips every object and parses every record with
-// encoding/json, on every core, and nothing else.
-func measureFloor(bucket string) (result, error) {
-	var files []string
-	err := filepath.WalkDir(bucket, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			files = append(files, p)
-		}
-		return err
-	})
-	if err != nil {
-		return result{}, err
-	}
-	start := time.Now()
-	var decoded atomic.Int64
-	var firstErr error
-	var mu sync.Mutex
-	next := make(chan string)
-	var wg sync.WaitGroup
-	for range runtime.NumCPU() {
-		wg.Go(func() {
-			for f := range next {
-				if err := parseFile(f, &decoded); err != nil {
-					mu.Lock()
-					firstErr = err
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for _, f := range files {
-		next <- f
-	}
-	close(next)
-	wg.Wait()
-	return result{name: "floor: gunzip + JSON parse", took: time.Since(start), decoded: decoded.Load()}, firstErr
-}
-
-func parseFile(path string, decoded *atomic.Int64) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r := decode.NewReader(path, f, decode.Options{})
-	defer r.Close()
-	for r.Next() {
-		var v any
-		if err := json.Unmarshal(r.Record().Data, &v); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+	e.dir, _ = filepath.Abs(e.dir)
+	defer e.close()
+	if e.binary = opt.binary; e.binary == "" {
+		e.binary = filepath.Join(e.dir, "dutywatch")
+		fmt.Fprintf(os.Stderr, "building dutywatch...\n")
+		build := exec.CommandContext(ctx, "go", "build", "-o", e.binary, "./cmd/dutywatch")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("build dutywatch: %w", err)
 		}
 	}
-	decoded.Add(r.BytesDecoded())
-	return r.Err()
+	m := probeMachine()
+	m.binary = opt.binary
+	switch {
+	case opt.bigObject > 0:
+		return e.bigObject(ctx, m)
+	case opt.sweep != "":
+		return e.runSweep(ctx, m)
+	}
+	return e.defaultRun(ctx, m)
 }
 
-// measureRun runs dutywatch once over the bucket and samples its peak RSS.
-func measureRun(binary, dir, bucket, name string, rules bool) (result, error) {
-	work := filepath.Join(dir, name)
-	os.RemoveAll(work)
-	cfg := fmt.Sprintf("state: %s\noutput:\n  archives_path: %s\n  alerts_path: %s\nsources:\n  - name: bench\n    type: dir\n    dir: %s\n    path: firehose/\n",
-		filepath.Join(work, "state.db"), filepath.Join(work, "archives.json"), filepath.Join(work, "alerts.json"), bucket)
-	if !rules {
-		// A rule file that matches nothing: no alerts, but the update policy
-		// and the findings table still run.
-		none := filepath.Join(dir, "none.xml")
-		os.WriteFile(none, []byte(`<group name="none,"><rule id="100001" level="0"><match>^$never^</match><description>none</description></rule></group>`), 0o600)
-		cfg += "rules:\n  mode: wazuh\n  files: [" + none + "]\n"
-	}
-	if err := os.MkdirAll(work, 0o750); err != nil {
-		return result{}, err
-	}
-	cfgPath := filepath.Join(work, "dutywatch.yaml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		return result{}, err
-	}
-	label := "dutywatch: a rule matching nothing"
-	if rules {
-		label = "dutywatch: rules + alerts + store"
-	}
-	fmt.Fprintf(os.Stderr, "running %s...\n", label)
-	cmd := exec.Command(binary, "run", "--once", "--config", cfgPath, "--log-level", "warn")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return result{}, err
-	}
-	var rss int64
-	done := make(chan struct{})
-	var sampler sync.WaitGroup
-	sampler.Go(func() {
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		for {
-			if v := vmHWM(cmd.Process.Pid); v > rss {
-				rss = v
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
+// s3Server starts versitygw on first use.
+func (e *env) server(ctx context.Context) (*s3Server, error) {
+	if e.s3 == nil {
+		fmt.Fprintf(os.Stderr, "starting versitygw...\n")
+		s, err := startS3(ctx, e.dir)
+		if err != nil {
+			return nil, err
 		}
-	})
-	err := cmd.Wait()
-	close(done)
-	sampler.Wait()
-	took := time.Since(start)
-	if err != nil {
-		io.Copy(os.Stderr, &out)
-		return result{}, fmt.Errorf("%s: %w", label, err)
+		e.s3 = s
 	}
-	return result{name: label, took: took, rss: rss}, nil
+	return e.s3, nil
 }
 
-// vmHWM is a running process's peak resident set size in bytes, or 0.
-func vmHWM(pid int) int64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
+func (e *env) close() {
+	if e.s3 != nil {
+		e.s3.stop()
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb * 1024
-		}
+}
+
+// modesOr is the -modes flag, or def when it was not given.
+func (e *env) modesOr(def ...string) []string {
+	if len(e.opt.modes) > 0 {
+		return e.opt.modes
 	}
-	return 0
+	return def
+}
+
+// findingsOr is the -findings flag, or def when it was not given.
+func (e *env) findingsOr(def int) int {
+	if e.opt.findings > 0 {
+		return e.opt.findings
+	}
+	return def
 }
