@@ -132,3 +132,41 @@ func BenchmarkDecodeJSON(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeJSONGuardDuty decodes a whole GuardDuty event as the
+// aws-s3 wodle sends it (tags, remote IP details, nested service fields).
+func BenchmarkDecodeJSONGuardDuty(b *testing.B) {
+	data, err := os.ReadFile("testdata/guardduty-event.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeJSON(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadTransientEvent reads back the event of
+// BenchmarkDecodeJSONGuardDuty in its transient form, as the pipeline's
+// sequencer does.
+func BenchmarkReadTransientEvent(b *testing.B) {
+	data, err := os.ReadFile("testdata/guardduty-event.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ev, err := DecodeJSON(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr := ev.AppendTransient(nil)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ReadTransientEvent(ev.Log, tr); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -44,18 +45,41 @@ type cjParser struct {
 	s     string
 	i     int
 	depth int
+	// Values come from slabs, and an object's members and an array's items
+	// are gathered on stacks shared by the whole parse and copied out once
+	// complete: an event of a few hundred values costs a handful of
+	// allocations instead of one per value and per slice growth.
+	slab    []jValue
+	members []jMember
+	items   []*jValue
+}
+
+// slabSize is how many values one slab allocation holds.
+const slabSize = 64
+
+func (p *cjParser) newValue(v jValue) *jValue {
+	if len(p.slab) == cap(p.slab) {
+		p.slab = make([]jValue, 0, slabSize)
+	}
+	p.slab = append(p.slab, v)
+	return &p.slab[len(p.slab)-1]
 }
 
 // parseCJSON parses s as cJSON_Parse does: input ends at the first NUL
 // byte, a UTF-8 BOM and leading whitespace are skipped, and text after the
 // first value is ignored.
 func parseCJSON(s string) (*jValue, error) {
+	return newCJParser(s).value()
+}
+
+// newCJParser returns a parser at the first value of s.
+func newCJParser(s string) *cjParser {
 	if i := strings.IndexByte(s, 0); i >= 0 {
 		s = s[:i]
 	}
 	p := &cjParser{s: strings.TrimPrefix(s, "\xef\xbb\xbf")}
 	p.skipWS()
-	return p.value()
+	return p
 }
 
 func (p *cjParser) skipWS() {
@@ -69,13 +93,13 @@ func (p *cjParser) value() (*jValue, error) {
 	switch {
 	case strings.HasPrefix(rest, "null"):
 		p.i += 4
-		return &jValue{kind: jNull}, nil
+		return p.newValue(jValue{kind: jNull}), nil
 	case strings.HasPrefix(rest, "false"):
 		p.i += 5
-		return &jValue{kind: jFalse}, nil
+		return p.newValue(jValue{kind: jFalse}), nil
 	case strings.HasPrefix(rest, "true"):
 		p.i += 4
-		return &jValue{kind: jTrue}, nil
+		return p.newValue(jValue{kind: jTrue}), nil
 	case rest == "":
 		return nil, jsonErrorf(p.i, "unexpected end of input")
 	}
@@ -85,7 +109,7 @@ func (p *cjParser) value() (*jValue, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &jValue{kind: jString, str: s}, nil
+		return p.newValue(jValue{kind: jString, str: s}), nil
 	case c == '-' || '0' <= c && c <= '9':
 		return p.number()
 	case c == '[':
@@ -99,20 +123,29 @@ func (p *cjParser) value() (*jValue, error) {
 // number is parse_number: the longest run of [0-9+-eE.] (at most 63 bytes)
 // is handed to strtod, which takes its longest valid prefix.
 func (p *cjParser) number() (*jValue, error) {
+	d, err := p.float()
+	if err != nil {
+		return nil, err
+	}
+	return p.newValue(jValue{kind: jNumber, num: d}), nil
+}
+
+// float reads a number as number does.
+func (p *cjParser) float() (float64, error) {
 	j := p.i
 	for j < len(p.s) && j-p.i < 63 && strings.IndexByte("0123456789+-eE.", p.s[j]) >= 0 {
 		j++
 	}
 	n := strtodPrefix(p.s[p.i:j])
 	if n == 0 {
-		return nil, jsonErrorf(p.i, "invalid number")
+		return 0, jsonErrorf(p.i, "invalid number")
 	}
 	d, err := strconv.ParseFloat(p.s[p.i:p.i+n], 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return nil, jsonErrorf(p.i, "invalid number: %v", err)
+		return 0, jsonErrorf(p.i, "invalid number: %v", err)
 	}
 	p.i += n
-	return &jValue{kind: jNumber, num: d}, nil
+	return d, nil
 }
 
 // strtodPrefix returns the length of the longest prefix of s that strtod
@@ -270,20 +303,22 @@ func (p *cjParser) array() (*jValue, error) {
 		return nil, err
 	}
 	defer func() { p.depth-- }()
-	v := &jValue{kind: jArray}
+	v := p.newValue(jValue{kind: jArray})
 	p.i++ // '['
 	p.skipWS()
 	if p.i < len(p.s) && p.s[p.i] == ']' {
 		p.i++
 		return v, nil
 	}
+	base := len(p.items)
+	defer func() { p.items = p.items[:base] }()
 	for {
 		p.skipWS()
 		item, err := p.value()
 		if err != nil {
 			return nil, err
 		}
-		v.items = append(v.items, item)
+		p.items = append(p.items, item)
 		p.skipWS()
 		if p.i < len(p.s) && p.s[p.i] == ',' {
 			p.i++
@@ -291,6 +326,7 @@ func (p *cjParser) array() (*jValue, error) {
 		}
 		if p.i < len(p.s) && p.s[p.i] == ']' {
 			p.i++
+			v.items = slices.Clone(p.items[base:])
 			return v, nil
 		}
 		return nil, jsonErrorf(p.i, "expected ',' or ']'")
@@ -302,13 +338,15 @@ func (p *cjParser) object() (*jValue, error) {
 		return nil, err
 	}
 	defer func() { p.depth-- }()
-	v := &jValue{kind: jObject}
+	v := p.newValue(jValue{kind: jObject})
 	p.i++ // '{'
 	p.skipWS()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
 		p.i++
 		return v, nil
 	}
+	base := len(p.members)
+	defer func() { p.members = p.members[:base] }()
 	for {
 		p.skipWS()
 		if p.i >= len(p.s) || p.s[p.i] != '"' {
@@ -328,7 +366,7 @@ func (p *cjParser) object() (*jValue, error) {
 		if err != nil {
 			return nil, err
 		}
-		v.members = append(v.members, jMember{key: key, val: val})
+		p.members = append(p.members, jMember{key: key, val: val})
 		p.skipWS()
 		if p.i < len(p.s) && p.s[p.i] == ',' {
 			p.i++
@@ -336,6 +374,7 @@ func (p *cjParser) object() (*jValue, error) {
 		}
 		if p.i < len(p.s) && p.s[p.i] == '}' {
 			p.i++
+			v.members = slices.Clone(p.members[base:])
 			return v, nil
 		}
 		return nil, jsonErrorf(p.i, "expected ',' or '}'")

@@ -63,6 +63,15 @@ func (x fieldIndex) put(tag uint32, i int) {
 	x[p] = uint64(tag)<<32 | uint64(i+1)
 }
 
+// indexSlots is the size of a table that holds n fields without growing.
+func indexSlots(n int) int {
+	slots := 16
+	for slots < 2*n {
+		slots *= 2
+	}
+	return slots
+}
+
 // grow returns a table twice as large (at least 16 slots) holding the
 // same entries.
 func (x fieldIndex) grow() fieldIndex {

@@ -48,16 +48,25 @@ func DecodeJSON(data []byte) (*Event, error) {
 // DecodeJSON is DecodeJSON with these options.
 func (o DecodeOptions) DecodeJSON(data []byte) (*Event, error) {
 	log := string(data) // string values without escapes are cut from it
-	root, err := parseCJSON(log)
-	if err != nil {
-		return nil, err
-	}
-	if root.kind != jObject {
+	p := newCJParser(log)
+	if p.i >= len(p.s) || p.s[p.i] != '{' {
+		if _, err := p.value(); err != nil {
+			return nil, err
+		}
 		return nil, errors.New("decode json: not an object")
 	}
 	ev := &Event{AgentID: "000", Log: log, Decoder: "json"}
-	var keys strings.Builder
-	o.flatten(ev, &keys, root.members, "", true)
+	// Sized once: every leaf is a member (a ':'), or an array, which
+	// has one too; the dotted keys repeat their parents' names, so they
+	// take about twice the log.
+	leaves := min(strings.Count(log, ":"), o.max())
+	ev.fields = make([]Field, 0, leaves)
+	ev.index = make(fieldIndex, indexSlots(leaves))
+	f := flattener{opt: o, ev: ev, p: p}
+	f.keys.Grow(2 * len(log))
+	if err := f.object("", true); err != nil {
+		return nil, err
+	}
 	return ev, nil
 }
 
@@ -68,43 +77,115 @@ func (o DecodeOptions) max() int {
 	return DefaultMaxFields
 }
 
-// flatten is readJSON: it walks members in order, building dotted keys.
-// top is true for the root object (analysisd's NULL parent). The dotted
-// keys are written one after the other into keys, and cut from it: one
-// buffer, instead of one allocation per key, and the keys of neighbouring
-// fields share cache lines when rules look them up. (A strings.Builder
-// never changes bytes it has written, so the keys stay valid as it grows.)
-func (o DecodeOptions) flatten(ev *Event, keys *strings.Builder, members []jMember, parent string, top bool) {
-	for _, m := range members {
-		key := m.key
-		if !top {
-			if keys.Cap() == 0 {
-				keys.Grow(len(ev.Log)) // enough for most events' keys at once
-			}
-			start := keys.Len()
-			keys.WriteString(parent)
-			keys.WriteByte('.')
-			keys.WriteString(m.key)
-			key = keys.String()[start:]
+// flattener is readJSON over cJSON's parse, in one pass: it walks an
+// object's members in order as it parses them, building dotted keys, and
+// fills the event's fields without building the object's tree (an array,
+// whose field is its cJSON print, is parsed into one). The dotted keys are
+// written one after the other into keys, and cut from it: one buffer,
+// instead of one allocation per key, and the keys of neighbouring fields
+// share cache lines when rules look them up. (A strings.Builder never
+// changes bytes it has written, so the keys stay valid as it grows.) A
+// parse error past the fields already filled fails the whole event, as
+// cJSON_Parse fails before analysisd reads any field.
+type flattener struct {
+	opt  DecodeOptions
+	ev   *Event
+	p    *cjParser
+	keys strings.Builder
+}
+
+// object reads the object at the parser, whose key is parent; top is true
+// for the root object (analysisd's NULL parent).
+func (f *flattener) object(parent string, top bool) error {
+	p := f.p
+	if err := p.enter(); err != nil {
+		return err
+	}
+	defer func() { p.depth-- }()
+	p.i++ // '{'
+	p.skipWS()
+	if p.i < len(p.s) && p.s[p.i] == '}' {
+		p.i++
+		return nil
+	}
+	for {
+		p.skipWS()
+		if p.i >= len(p.s) || p.s[p.i] != '"' {
+			return jsonErrorf(p.i, "expected a string key")
 		}
-		v := m.val
-		switch v.kind {
-		case jObject:
-			o.flatten(ev, keys, v.members, key, false)
-		case jString:
-			o.fill(ev, key, top, v.str)
-		case jNumber:
-			o.fill(ev, key, top, formatDecodedNumber(v.num))
-		case jTrue:
-			o.fill(ev, key, top, "true")
-		case jFalse:
-			o.fill(ev, key, top, "false")
-		case jNull:
-			o.fill(ev, key, top, "null")
-		case jArray:
-			o.fill(ev, key, top, printCJSON(v))
+		name, err := p.string()
+		if err != nil {
+			return err
+		}
+		p.skipWS()
+		if p.i >= len(p.s) || p.s[p.i] != ':' {
+			return jsonErrorf(p.i, "expected ':'")
+		}
+		p.i++
+		p.skipWS()
+		key := name
+		if !top {
+			start := f.keys.Len()
+			f.keys.WriteString(parent)
+			f.keys.WriteByte('.')
+			f.keys.WriteString(name)
+			key = f.keys.String()[start:]
+		}
+		if err := f.member(key, top); err != nil {
+			return err
+		}
+		p.skipWS()
+		if p.i < len(p.s) && p.s[p.i] == ',' {
+			p.i++
+			continue
+		}
+		if p.i < len(p.s) && p.s[p.i] == '}' {
+			p.i++
+			return nil
+		}
+		return jsonErrorf(p.i, "expected ',' or '}'")
+	}
+}
+
+// member reads the value at the parser, named key, into the event.
+func (f *flattener) member(key string, top bool) error {
+	p := f.p
+	if p.i < len(p.s) {
+		switch p.s[p.i] {
+		case '{':
+			return f.object(key, false)
+		case '"':
+			s, err := p.string()
+			if err != nil {
+				return err
+			}
+			f.opt.fill(f.ev, key, top, s)
+			return nil
 		}
 	}
+	if p.i < len(p.s) && (p.s[p.i] == '-' || isDigit(p.s[p.i])) {
+		d, err := p.float()
+		if err != nil {
+			return err
+		}
+		f.opt.fill(f.ev, key, top, formatDecodedNumber(d))
+		return nil
+	}
+	v, err := p.value()
+	if err != nil {
+		return err
+	}
+	switch v.kind {
+	case jTrue:
+		f.opt.fill(f.ev, key, top, "true")
+	case jFalse:
+		f.opt.fill(f.ev, key, top, "false")
+	case jNull:
+		f.opt.fill(f.ev, key, top, "null")
+	case jArray:
+		f.opt.fill(f.ev, key, top, printCJSON(v))
+	}
+	return nil
 }
 
 // fill is fillData: static keys at the top level, dynamic fields otherwise.
