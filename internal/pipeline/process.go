@@ -114,7 +114,7 @@ func (p *Pipeline) processOnce(ctx context.Context, src source.Source, opt Sourc
 
 	info := finding.LogInfo{AccountAlias: opt.AccountAlias, LogFile: o.Key, S3Bucket: o.Bucket}
 	now := time.Now()
-	var line, rec, derived []byte
+	var line, rec, derived, transient []byte
 	var firstBad error
 	for dec.Next() {
 		record := dec.Record()
@@ -143,7 +143,8 @@ func (p *Pipeline) processOnce(ctx context.Context, src source.Source, opt Sourc
 		}
 		if r.rin != nil {
 			v := versionOf(f)
-			if _, err := r.rin.Write(appendFindingRecord(rec[:0], v)); err != nil {
+			rec = appendFindingRecord(rec[:0], v)
+			if _, err := r.rin.Write(rec); err != nil {
 				r.fail(ctx, failFetch, err)
 				return r
 			}
@@ -166,11 +167,13 @@ func (p *Pipeline) processOnce(ctx context.Context, src source.Source, opt Sourc
 				// parallel, the sequencer only evaluates. An event that
 				// does not decode is left for the sequencer, which
 				// reports the error.
-				decoded, err := p.alerter.decoder.DecodeJSON(ev)
-				if err == nil {
+				transient = transient[:0]
+				if decoded, err := p.alerter.decoder.DecodeJSON(ev); err == nil {
 					decoded.Location = ruleLocation
+					transient = decoded.AppendTransient(transient)
 				}
-				if _, err := r.rin.Write(appendEventRecord(rec[:0], id, actor, ev, decoded)); err != nil {
+				rec = appendEventRecord(rec[:0], id, actor, ev, transient)
+				if _, err := r.rin.Write(rec); err != nil {
 					return err
 				}
 			}

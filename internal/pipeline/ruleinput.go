@@ -13,7 +13,6 @@ import (
 
 	"github.com/dutywatch/dutywatch/internal/dedup"
 	"github.com/dutywatch/dutywatch/internal/finding"
-	"github.com/dutywatch/dutywatch/internal/rules"
 )
 
 // Workers hand the sequencer what rule evaluation needs through a spool of
@@ -72,9 +71,9 @@ func appendFindingRecord(dst []byte, v findingVersion) []byte {
 	return appendBytes(dst, v.raw)
 }
 
-// appendEventRecord appends an 'E' record; decoded is the event as the
-// rules decoded it, or nil when the sequencer must decode it itself.
-func appendEventRecord(dst []byte, id string, actor finding.RemoteIP, event []byte, decoded *rules.Event) []byte {
+// appendEventRecord appends an 'E' record; decoded is the event in the
+// rules' transient form, or empty when the sequencer must decode it itself.
+func appendEventRecord(dst []byte, id string, actor finding.RemoteIP, event, decoded []byte) []byte {
 	dst = append(dst, recEvent)
 	dst = appendStr(dst, id)
 	for _, s := range []string{actor.IP, actor.Country, actor.City, actor.ASN, cmp.Or(actor.ASNOrg, actor.Org, actor.ISP)} {
@@ -84,10 +83,7 @@ func appendEventRecord(dst []byte, id string, actor finding.RemoteIP, event []by
 	dst = binary.AppendUvarint(dst, math.Float64bits(actor.Lon))
 	dst = binary.AppendVarint(dst, int64(actor.LocalPort))
 	dst = appendBytes(dst, event)
-	if decoded == nil {
-		return append(dst, 0)
-	}
-	return appendBytes(dst, decoded.AppendTransient(nil))
+	return appendBytes(dst, decoded)
 }
 
 // recordReader reads the records of a rule-input spool.
