@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ type spool struct {
 	held   int64         // bytes of buf taken from shared
 	buf    bytes.Buffer
 	file   *os.File
+	w      *bufio.Writer // buffers writes to file: records are small
 	size   int64
 }
 
@@ -59,14 +61,14 @@ func (s *spool) Write(p []byte) (int, error) {
 			f.Close()
 			return 0, fmt.Errorf("write spool file: %w", err)
 		}
-		s.file = f
+		s.file, s.w = f, bufio.NewWriterSize(f, 64<<10)
 		s.buf = bytes.Buffer{}
 		s.release()
 	}
 	var n int
 	var err error
 	if s.file != nil {
-		n, err = s.file.Write(p)
+		n, err = s.w.Write(p)
 	} else {
 		n, err = s.buf.Write(p)
 	}
@@ -84,6 +86,9 @@ func (s *spool) Len() int64 { return s.size }
 func (s *spool) Reader() (io.Reader, error) {
 	if s.file == nil {
 		return bytes.NewReader(s.buf.Bytes()), nil
+	}
+	if err := s.w.Flush(); err != nil {
+		return nil, fmt.Errorf("write spool: %w", err)
 	}
 	if _, err := s.file.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("rewind spool file: %w", err)
@@ -104,6 +109,6 @@ func (s *spool) Close() {
 	s.release()
 	if s.file != nil {
 		s.file.Close()
-		s.file = nil
+		s.file, s.w = nil, nil
 	}
 }
