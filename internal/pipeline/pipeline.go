@@ -32,8 +32,11 @@ type Config struct {
 	// SpoolMemory bounds the memory of all objects' spools together:
 	// objects waiting for the sequencer past it spill to SpoolDir.
 	SpoolMemory int64
-	// BatchObjects and BatchBytes bound one commit transaction.
+	// BatchObjects, BatchRecords and BatchBytes bound one commit
+	// transaction: its objects, their records (each a buffered finding row
+	// and alert until the commit) and their spooled output.
 	BatchObjects int
+	BatchRecords int64
 	BatchBytes   int64
 	// MaxRecordBytes bounds one JSON record.
 	MaxRecordBytes int
@@ -69,6 +72,7 @@ func DefaultConfig() Config {
 		SpoolMemory:    8 << 20,
 		SpoolDir:       os.TempDir(),
 		BatchObjects:   64,
+		BatchRecords:   1500,
 		BatchBytes:     32 << 20,
 		MaxRecordBytes: 64 << 20,
 		FetchRetries:   3,
@@ -252,9 +256,11 @@ func (p *Pipeline) poll(ctx context.Context, src source.Source, opt SourceOption
 	defer stopGrace()
 
 	jobs := make(chan job)
-	// Results wait here while a commit runs; room for a batch's worth
-	// keeps the workers busy meanwhile.
-	results := make(chan *result, max(p.cfg.Workers, p.cfg.BatchObjects/4))
+	// Results wait here while a commit runs: room for a whole batch keeps
+	// the workers busy meanwhile, and lets the next commit carry a full
+	// batch of small objects, for one sync of each file instead of one per
+	// few objects. Their memory is bounded by the spools' (SpoolMemory).
+	results := make(chan *result, max(p.cfg.Workers, p.cfg.BatchObjects))
 	var listErr error
 	var wg sync.WaitGroup
 	wg.Go(func() {

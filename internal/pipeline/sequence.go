@@ -34,18 +34,19 @@ func (p *Pipeline) sequence(ctx context.Context, src source.Source, results <-ch
 			}
 		}
 		var batch []*result
-		var size int64
+		var size, records int64
 		for next, ok := waiting[want]; ok; next, ok = waiting[want] {
 			delete(waiting, want)
 			want++
 			batch = append(batch, next)
 			size += next.out.Len()
-			if len(batch) >= p.cfg.BatchObjects || size >= p.cfg.BatchBytes {
+			records += next.records
+			if len(batch) >= p.cfg.BatchObjects || records >= p.cfg.BatchRecords || size >= p.cfg.BatchBytes {
 				if err := p.commitBatch(ctx, src, batch, opt, stats, prog, log); err != nil {
 					closeAll(waiting)
 					return err
 				}
-				batch, size = nil, 0
+				batch, size, records = nil, 0, 0
 			}
 		}
 		if err := p.commitBatch(ctx, src, batch, opt, stats, prog, log); err != nil {
