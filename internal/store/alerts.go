@@ -52,7 +52,7 @@ type Alert struct {
 // alertsInsert writes buffered alerts; it returns the ids and rowids of
 // the alerts it inserted, not those already stored.
 var alertsInsert = rowsStmt{
-	query: `INSERT INTO alerts (id, ts, event_time, rule_id, level, description, groups, mitre,
+	query: `INSERT {or fail} INTO alerts (id, ts, event_time, rule_id, level, description, groups, mitre,
 		finding_key, finding_id, type, title, severity, account, region, instance_id, principal,
 		remote_ip, remote_country, remote_city, remote_asn, remote_org, lat, lon, local_port, api, domain, count,
 		source, object, data)
@@ -108,7 +108,18 @@ func (t *Tx) PutAlert(ctx context.Context, a Alert) error {
 		row = append(row, alertWords(a.Description, a.Title, a.Type, a.InstanceID, a.Principal, a.RemoteIP, a.Domain, a.API))
 	}
 	t.alerts = append(t.alerts, row)
+	t.labelled = append(t.labelled, labelledOf(&a, row[6].(string)))
 	return nil
+}
+
+// labelledOf returns the labelled columns of a, whose groups column is
+// groups.
+func labelledOf(a *Alert, groups string) labelled {
+	return labelled{
+		eventTime: a.EventTime.UnixMilli(), severity: a.Severity, typ: a.Type, groups: groups,
+		instance: a.InstanceID, remoteIP: a.RemoteIP, country: a.RemoteCountry, city: a.RemoteCity,
+		asn: a.RemoteASN, org: a.RemoteOrg, hasGeo: a.HasGeo, lat: a.Lat, lon: a.Lon, localPort: int64(a.LocalPort),
+	}
 }
 
 // UpdateAlertCount refreshes the count of the alert a finding update did
@@ -142,14 +153,14 @@ func raiseCount(m map[string]int64, alertID string, count int64) map[string]int6
 
 // alertCounts raises stored alerts' counts to the values of column2.
 var alertCounts = rowsStmt{
-	query: `UPDATE alerts SET count = u.column2 FROM {rows} WHERE alerts.id = u.column1 AND alerts.count < u.column2`,
+	query: `UPDATE {or fail} alerts SET count = u.column2 FROM {rows} WHERE alerts.id = u.column1 AND alerts.count < u.column2`,
 	types: []string{"text", "int8"},
 }
 
 // flushAlerts writes the buffered alerts and count updates in the order
 // their calls made: the updates of alerts not buffered, the inserts, then
 // the updates of buffered alerts that turned out to be stored already
-// (replays). It records the new rowids for countAdded.
+// (replays). It records the alerts it inserted for countAdded.
 func (t *Tx) flushAlerts(ctx context.Context) error {
 	if err := t.updateCounts(ctx, t.countsBefore); err != nil {
 		return err
@@ -166,7 +177,7 @@ func (t *Tx) flushAlerts(ctx context.Context) error {
 			return err
 		}
 		inserted[id] = true
-		t.added = append(t.added, rowid)
+		t.added = append(t.added, addedAlert{rowid: rowid, at: t.alertAt[id]})
 		return nil
 	})
 	if err != nil {
@@ -178,6 +189,13 @@ func (t *Tx) flushAlerts(ctx context.Context) error {
 		}
 	}
 	return t.updateCounts(ctx, t.countsAfter)
+}
+
+// addedAlert is an alert Commit inserted: its rowid and its index in
+// Tx.alerts. A replayed alert that was stored already is not one.
+type addedAlert struct {
+	rowid int64
+	at    int
 }
 
 // updateCounts applies count updates with one statement.
@@ -195,30 +213,70 @@ func (t *Tx) updateCounts(ctx context.Context, counts map[string]int64) error {
 	return nil
 }
 
-// countAdded counts the alerts the transaction inserted into the dashboard's
-// rollups (see query_schema.go): one upsert per count the batch changes,
-// rather than a trigger's thirty per alert.
+// countAdded counts the alerts the transaction inserted into the
+// dashboard's rollups (see query_schema.go and labels.go): their labels
+// are added up in Go and written with one upsert per rollup table (a few
+// on SQLite), where a per-row trigger made about thirty per alert. The
+// alerts Go cannot label (alertLabels) are counted by SQL over the view.
+// On SQLite it also adds them to the full-text index.
 func (t *Tx) countAdded(ctx context.Context) error {
 	if len(t.added) == 0 {
 		return nil
 	}
-	ids := make([]byte, 0, 1+len(t.added)*8)
-	ids = append(ids, '[')
-	for i, id := range t.added {
-		if i > 0 {
-			ids = append(ids, ',')
-		}
-		ids = strconv.AppendInt(ids, id, 10)
-	}
-	ids = append(ids, ']')
-	for _, name := range [...]string{"ftsAdd", "rollupAdd5m", "rollupAddHour", "rollupAddDay", "rollupAddTotal", "rollupAddAll"} {
-		if _, ok := t.store.stmts[name]; !ok { // each backend has some of them (rollupAdd)
+	postgres := t.store.d.positional
+	var rb rollupBatch
+	var viaSQL []int64
+	var ls []alertLabel
+	for _, a := range t.added {
+		l := &t.labelled[a.at]
+		var ok bool
+		if ls, ok = alertLabels(ls[:0], l, postgres); !ok {
+			viaSQL = append(viaSQL, a.rowid)
 			continue
 		}
-		if _, err := t.stmt(ctx, name).ExecContext(ctx, string(ids)); err != nil {
-			return fmt.Errorf("index new alerts (%s): %w", name, err)
+		rb.add(l.eventTime, ls)
+	}
+	if err := rb.write(ctx, t); err != nil {
+		return fmt.Errorf("count new alerts: %w", err)
+	}
+	if len(viaSQL) > 0 {
+		err := t.execIDs(ctx, viaSQL, "rollupAdd5m", "rollupAddHour", "rollupAddDay", "rollupAddTotal", "rollupAddAll")
+		if err != nil {
+			return err
+		}
+	}
+	if t.store.d.ftsAdd != "" {
+		all := make([]int64, len(t.added))
+		for i, a := range t.added {
+			all[i] = a.rowid
+		}
+		if err := t.execIDs(ctx, all, "ftsAdd"); err != nil {
+			return err
 		}
 	}
 	t.added = t.added[:0]
+	return nil
+}
+
+// execIDs runs the prepared statements names, those the backend has, with
+// the rowids ids as a JSON array.
+func (t *Tx) execIDs(ctx context.Context, ids []int64, names ...string) error {
+	arr := make([]byte, 0, 1+len(ids)*8)
+	arr = append(arr, '[')
+	for i, id := range ids {
+		if i > 0 {
+			arr = append(arr, ',')
+		}
+		arr = strconv.AppendInt(arr, id, 10)
+	}
+	arr = append(arr, ']')
+	for _, name := range names {
+		if _, ok := t.store.stmts[name]; !ok { // each backend has some of them (rollupAdd)
+			continue
+		}
+		if _, err := t.stmt(ctx, name).ExecContext(ctx, string(arr)); err != nil {
+			return fmt.Errorf("index new alerts (%s): %w", name, err)
+		}
+	}
 	return nil
 }

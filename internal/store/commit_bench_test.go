@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,32 +35,57 @@ func BenchmarkCommit(b *testing.B) {
 		{"sqlite", func(b *testing.B) string { return b.TempDir() + "/state.db" }},
 		{"postgres", func(b *testing.B) string { return testenv.Postgres(b) }},
 	} {
-		b.Run(be.name, func(b *testing.B) {
-			ctx := context.Background()
-			s := opener(b, be.dsn(b))()
-			w := newGenWorld(11)
-			at := benchEnd.Add(-time.Hour)
-			var seconds, flush float64
-			for i := range b.N {
-				b.StopTimer()
-				batch := make([]Alert, benchObjects*benchFindings)
-				for j := range batch {
-					batch[j] = w.alert(i*len(batch)+j, at.Add(time.Duration(j)*time.Millisecond))
-				}
-				b.StartTimer()
-				start := time.Now()
-				f, err := commitBatch(ctx, s, i, batch)
-				if err != nil {
-					b.Fatal(err)
-				}
-				seconds += time.Since(start).Seconds()
-				flush += f.Seconds()
-			}
-			b.ReportMetric(float64(b.N*benchObjects*benchFindings)/seconds, "alerts/s")
-			b.ReportMetric(seconds*1000/float64(b.N), "commit-ms")
-			b.ReportMetric(flush*1000/float64(b.N), "flush-ms")
-		})
+		b.Run(be.name, func(b *testing.B) { benchCommits(b, opener(b, be.dsn(b))()) })
 	}
+}
+
+// BenchmarkWrite1M is BenchmarkCommit's SQLite part on the store of
+// the query benchmarks (openBenchStore: a million alerts, or
+// DUTYWATCH_BENCH_ALERTS): how commits slow down as the store grows. It
+// deletes what it added at the end (through the triggers, which takes a
+// while), so that a DUTYWATCH_BENCH_DB store can be used again.
+func BenchmarkWrite1M(b *testing.B) {
+	ctx := context.Background()
+	s := openBenchStore(b)
+	var last int64
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(rowid), 0) FROM alerts`).Scan(&last); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		for _, q := range []string{`DELETE FROM alerts WHERE rowid > ?`, `DELETE FROM outbox`, `DELETE FROM findings`,
+			`DELETE FROM objects_done`, `DELETE FROM cursors`} {
+			if _, err := s.db.ExecContext(ctx, strings.Replace(q, "?", strconv.FormatInt(last, 10), 1)); err != nil {
+				b.Error(err)
+			}
+		}
+	})
+	benchCommits(b, s)
+}
+
+// benchCommits runs b.N commits of BenchmarkCommit's shape into s.
+func benchCommits(b *testing.B, s *Store) {
+	ctx := context.Background()
+	w := newGenWorld(11)
+	at := benchEnd.Add(-time.Hour)
+	var seconds, flush float64
+	for i := range b.N {
+		b.StopTimer()
+		batch := make([]Alert, benchObjects*benchFindings)
+		for j := range batch {
+			batch[j] = w.alert(i*len(batch)+j, at.Add(time.Duration(j)*time.Millisecond))
+		}
+		b.StartTimer()
+		start := time.Now()
+		f, err := commitBatch(ctx, s, i, batch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		seconds += time.Since(start).Seconds()
+		flush += f.Seconds()
+	}
+	b.ReportMetric(float64(b.N*benchObjects*benchFindings)/seconds, "alerts/s")
+	b.ReportMetric(seconds*1000/float64(b.N), "commit-ms")
+	b.ReportMetric(flush*1000/float64(b.N), "flush-ms")
 }
 
 // commitBatch is one pipeline commit of benchObjects objects. It returns

@@ -23,7 +23,9 @@
 // outbox after the commit (ReadOutbox), acknowledge per destination
 // (AckOutbox) and so deliver at least once.
 //
-// State: SQLite, one file (Config.Path) plus its -wal and -shm companions;
+// State: SQLite, one file (Config.Path) plus its -wal and -shm companions
+// (a commit appends to the WAL; a goroutine of the Store copies it into
+// the file in the background, checkpoint.go, so the WAL stays bounded);
 // PostgreSQL, the tables of the database the DSN names. Schema changes are
 // numbered migrations per backend applied at Open (PRAGMA user_version;
 // the schema_version table, under an advisory lock so that instances
@@ -33,9 +35,12 @@
 // alerts: alert_counts_5m, _hour and _day count alerts per (dim, bucket,
 // label) and alert_counts_total per (dim, label); query_schema.go says
 // which labels an alert has (the alert_labels view). The counts are kept
-// exact in batches: Commit inserts the alerts PutAlert buffered, counts
-// the ones it inserted (one upsert per changed count) and adds them to the
-// full-text index (alerts_fts) before committing. Deletes and updates of
+// exact in batches: Commit inserts the alerts PutAlert buffered, labels
+// the ones it inserted in Go exactly as the view does (labels.go; the rare
+// alert whose label Go cannot be sure of is counted by SQL over the
+// view), adds them up per count over the whole batch and writes each
+// rollup table with one set-based upsert, and adds them to the full-text
+// index (alerts_fts) before committing. Deletes and updates of
 // labelled or indexed columns, which are rare, go through triggers. Alerts
 // must therefore be inserted with PutAlert; a bulk insert in SQL must
 // recount (rollupFill) and rebuild the index.
@@ -72,5 +77,7 @@
 // READ ONLY), each page in one snapshot transaction, so reads wait neither
 // for the writers nor for each other and never see an uncommitted Tx.
 //
-// Stop: Close waits for nothing in flight; callers end their Tx first.
+// Stop: Close stops the SQLite checkpointer (started by Open) and waits for
+// its checkpoint in progress; it waits for nothing else in flight, so
+// callers end their Tx first.
 package store

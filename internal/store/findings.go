@@ -215,7 +215,7 @@ func (t *Tx) PutFinding(ctx context.Context, f Finding) error {
 
 // findingsUpsert writes buffered findings.
 var findingsUpsert = rowsStmt{
-	query: `INSERT INTO findings (key, id, type, title, account, region, instance_id,
+	query: `INSERT {or fail} INTO findings (key, id, type, title, account, region, instance_id,
 		severity, count, updated_at, actor, resource, sample, archived,
 		alerted, alerted_severity, alerted_updated, alerted_count, alerted_actor, alerted_resource,
 		alert_id, alerts, first_seen, last_seen, raw)

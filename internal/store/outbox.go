@@ -41,7 +41,7 @@ func (t *Tx) Enqueue(ctx context.Context, it OutboxItem) error {
 // outboxInsert writes buffered outbox items. Rows are inserted, and so
 // numbered, in the order of the list.
 var outboxInsert = rowsStmt{
-	query: `INSERT INTO outbox (alert_id, ts, level, rule_id, type, doc) SELECT * FROM {rows}`,
+	query: `INSERT {or fail} INTO outbox (alert_id, ts, level, rule_id, type, doc) SELECT * FROM {rows}`,
 	types: []string{"text", "int8", "int8", "int8", "text", "bytea"},
 }
 

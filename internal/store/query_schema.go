@@ -11,13 +11,15 @@ import (
 //   - alert_labels is a view listing, for every alert, the (dim, label)
 //     pairs the dashboard counts: its severity band, type, each rule group
 //     (once, without the generic ones), instance, remote IP, ASN, country,
-//     location and, for brute force, target port. It is the one place that
-//     says how an alert is labelled: the batched counting at Commit, the
-//     backfill, and the queries for the minutes at a range's edges all read
-//     it; the update trigger's newLabels mirrors it for one row, and the
-//     tests check that both label alike (checkRollups). (A groups value
-//     with control characters is not valid JSON once quoted, and its groups
-//     are not counted.)
+//     location and, for brute force, target port. It says how an alert
+//     is labelled: the backfill, the triggers and the queries for the
+//     minutes at a range's edges read it; the update trigger's newLabels
+//     mirrors it for one row, and Commit's counting mirrors it in Go
+//     (alertLabels, labels.go, which leaves the values it cannot be sure
+//     to spell alike to SQL over the view). The tests check that all label
+//     alike (checkRollups, TestGoLabelsMatchView, FuzzGoLabels). (A groups
+//     value with control characters is not valid JSON once quoted, and its
+//     groups are not counted.)
 //   - alert_counts_5m (every dim: charts of short ranges and the partial
 //     hours at a range's edges), alert_counts_hour (every dim) and
 //     alert_counts_day (the top-N dims, label first, for exact per-label sums
@@ -29,8 +31,11 @@ import (
 //     every insert more than sorting a dim's totals costs a query.
 //
 // Inserts are counted in batches: Commit inserts the alerts PutAlert
-// buffered, keeps the new rowids and runs rollupAdd* over them (one upsert per changed count for
-// the whole batch, where a per-row trigger made about thirty per alert).
+// buffered, labels the ones it inserted in Go, adds the labels up per
+// (dim, bucket, label) and writes each rollup table with one set-based
+// upsert (rollups.go), where a per-row trigger made about thirty per alert.
+// The alerts Go does not label are counted by rollupAdd*, the same upserts
+// over the view.
 // Deletes and updates of labelled columns are rare (retention, repairs) and
 // go through triggers, so the counts stay exact whatever deletes or
 // updates the alerts. No Tx method updates a labelled column or deletes an
@@ -223,7 +228,8 @@ const ftsAdd = `INSERT INTO alerts_fts (rowid, description, title, type, instanc
 
 // rollupAdd returns the statements that count the alerts whose rowids are
 // in the JSON array ?1 into each rollup, one upsert per (dim, bucket,
-// label): Commit runs them for the alerts its Tx inserted. On PostgreSQL
+// label): Commit runs them for the alerts its Tx inserted that Go does not
+// label (alertLabels). On PostgreSQL
 // one statement updates the four rollups from the labels it reads once
 // (rollupAddAll); SQLite, which has no writes in WITH, runs one per rollup.
 func rollupAdd(d *dialect) map[string]string {

@@ -39,9 +39,11 @@ type Tx struct {
 	// before the inserts; countsAfter those of buffered alerts, in case
 	// the insert finds the alert stored already.
 	countsBefore, countsAfter map[string]int64
-	// added are the rowids of the alerts Commit inserted, which it counts
-	// into the rollups.
-	added []int64
+	// labelled are the labelled columns of alerts, by the same index.
+	labelled []labelled
+	// added are the alerts Commit inserted, which it counts into the
+	// rollups.
+	added []addedAlert
 	// outbox are the rows Enqueue buffered, in order.
 	outbox [][]any
 	// done are the objects MarkDone buffered; doneSet has their (scope, key).
@@ -299,6 +301,9 @@ func (t *Tx) Commit() error {
 	}
 	if err := t.tx.Commit(); err != nil {
 		return fmt.Errorf("commit state: %w", err)
+	}
+	if t.store.ckpt != nil {
+		t.store.ckpt.committed()
 	}
 	return nil
 }
