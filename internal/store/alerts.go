@@ -109,8 +109,12 @@ func (t *Tx) PutAlert(ctx context.Context, a Alert) error {
 	}
 	t.alerts = append(t.alerts, row)
 	t.labelled = append(t.labelled, labelledOf(&a, row[6].(string)))
-	return nil
+	return t.buffer(ctx, len(data)+bufferedRowBytes)
 }
+
+// bufferedRowBytes is about what a buffered row takes beside its largest
+// column.
+const bufferedRowBytes = 512
 
 // labelledOf returns the labelled columns of a, whose groups column is
 // groups.

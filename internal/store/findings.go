@@ -210,7 +210,7 @@ func (t *Tx) PutFinding(ctx context.Context, f Finding) error {
 		e.dirty = true
 		t.putFindings = append(t.putFindings, f.Key)
 	}
-	return nil
+	return t.buffer(ctx, len(f.Raw)+bufferedRowBytes)
 }
 
 // findingsUpsert writes buffered findings.

@@ -35,7 +35,7 @@ func (t *Tx) Enqueue(ctx context.Context, it OutboxItem) error {
 		doc = []byte{}
 	}
 	t.outbox = append(t.outbox, []any{it.AlertID, it.Time.UnixMilli(), int64(it.Level), int64(it.RuleID), it.Type, doc})
-	return nil
+	return t.buffer(ctx, len(doc)+bufferedRowBytes)
 }
 
 // outboxInsert writes buffered outbox items. Rows are inserted, and so

@@ -33,6 +33,9 @@ type Store struct {
 	// ckpt copies SQLite's WAL into the database file (checkpoint.go);
 	// nil on PostgreSQL.
 	ckpt *checkpointer
+	// spillBytes bounds the writes a Tx buffers (see Tx.spill); tests
+	// lower it.
+	spillBytes int64
 }
 
 // Open opens the store named by dsn and applies migrations. A dsn starting
@@ -68,7 +71,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	// One connection: SQLite has one writer anyway, and a single connection
 	// keeps reads inside a Tx consistent with its writes.
 	db.SetMaxOpenConns(1)
-	s := &Store{d: sqliteDialect(), db: db, now: time.Now}
+	s := &Store{d: sqliteDialect(), db: db, now: time.Now, spillBytes: defaultSpillBytes}
 	if err := s.setUp(ctx); err != nil {
 		return nil, fmt.Errorf("open state %s: %w", path, err)
 	}
@@ -110,7 +113,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(writeConns)
 	db.SetMaxIdleConns(writeConns)
-	s := &Store{d: postgresDialect(), db: db, now: time.Now}
+	s := &Store{d: postgresDialect(), db: db, now: time.Now, spillBytes: defaultSpillBytes}
 	if err := s.setUp(ctx); err != nil {
 		return nil, fmt.Errorf("open state %s: %w", name, err)
 	}

@@ -52,6 +52,43 @@ type Tx struct {
 	// sinks are the offsets SetSinkOffset buffered, in first-set order.
 	sinks   []string
 	offsets map[string]int64
+	// buffered is about how many bytes of findings, alerts and outbox
+	// items are buffered (see spill).
+	buffered int64
+}
+
+// defaultSpillBytes is Store.spillBytes: a few hundred findings and
+// alerts, enough for set-based writes to pay off.
+const defaultSpillBytes = 8 << 20
+
+// buffer notes n more bytes buffered and spills the buffers past the
+// store's bound.
+func (t *Tx) buffer(ctx context.Context, n int) error {
+	t.buffered += int64(n)
+	if t.buffered < t.store.spillBytes {
+		return nil
+	}
+	return t.spill(ctx)
+}
+
+// spill writes the buffered findings, alerts (with their counts and
+// full-text terms) and outbox items into the open transaction, as Commit
+// would, and forgets them: later reads find them in the tables. It keeps
+// the memory of a transaction bounded whatever it carries, such as one
+// object of a million findings. The objects done and the sink offsets are
+// small and stay for Commit.
+func (t *Tx) spill(ctx context.Context) error {
+	for _, step := range [...]func(context.Context) error{t.flushFindings, t.flushAlerts, t.countAdded, t.flushOutbox} {
+		if err := step(ctx); err != nil {
+			return fmt.Errorf("write buffered state: %w", err)
+		}
+	}
+	t.findings, t.putFindings = nil, nil
+	t.alerts, t.alertAt, t.labelled, t.added = nil, nil, nil, nil
+	t.countsBefore, t.countsAfter = nil, nil
+	t.outbox = nil
+	t.buffered = 0
+	return nil
 }
 
 // stmt returns the prepared statement name bound to the transaction.
