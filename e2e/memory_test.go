@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,13 +32,20 @@ func TestLargeObjectFlatMemory(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		t.Fatal(err)
 	}
-	// A pool of distinct records, repeated: generating 1 GiB of unique
-	// findings would take most of the test's time.
+	// A pool of distinct records, repeated with a new finding id each
+	// time: generating 1 GiB of findings would take most of the test's
+	// time, and every finding must be new, so that alerts and finding rows
+	// of the whole object wait for the one commit.
 	var pool [][]byte
+	var ids []string
 	wantEvents, perPool := 0, 0
 	for i := range 500 {
 		rec := generator.Envelope(generator.Finding(42, i), fmt.Sprintf("ev-%d", i), "111122223333", "us-east-1", start)
-		pool = append(pool, rec)
+		m := findingID.FindSubmatch(rec)
+		if m == nil {
+			t.Fatalf("no finding id in %s", rec)
+		}
+		pool, ids = append(pool, rec), append(ids, string(m[1]))
 		perPool += eventsOf(t, rec)
 	}
 	f, err := os.Create(path)
@@ -47,9 +55,10 @@ func TestLargeObjectFlatMemory(t *testing.T) {
 	zw, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
 	bw := bufio.NewWriterSize(zw, 1<<20)
 	written := 0
-	for written < size {
-		for _, rec := range pool {
-			bw.Write(rec)
+	for rep := 0; written < size; rep++ {
+		for i, rec := range pool {
+			id := ids[i][:len(ids[i])-8] + fmt.Sprintf("%08x", rep)
+			bw.Write(bytes.Replace(rec, []byte(`"id":"`+ids[i]+`"`), []byte(`"id":"`+id+`"`), 1))
 			written += len(rec)
 		}
 		wantEvents += perPool
@@ -126,6 +135,9 @@ sources:
 		t.Errorf("archives.json has %d lines; want %d", lines, wantEvents)
 	}
 }
+
+// findingID finds a generated record's finding id: 32 hex digits.
+var findingID = regexp.MustCompile(`"id":"([0-9a-f]{32})"`)
 
 // vmHWM reads the peak resident set size of a running process, in bytes.
 func vmHWM(pid int) (int64, bool) {

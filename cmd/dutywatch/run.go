@@ -55,6 +55,7 @@ func newRunCommand(g *globalFlags) *cobra.Command {
 				}
 				wcfg = &c
 			}
+			setDefaultMemoryLimit()
 			stop, err := prof.start()
 			if err != nil {
 				return err
