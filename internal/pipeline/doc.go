@@ -4,9 +4,13 @@
 // One poll of a source: a lister goroutine feeds the objects to retry and the
 // newly listed ones, numbered in listing order, to Config.Workers workers.
 // Each worker fetches, decodes and normalizes one object into a spool (memory
-// up to Config.SpoolBytes, then a temporary file). The sequencer, in the
+// up to Config.SpoolBytes while the budget shared by all spools,
+// Config.SpoolMemory, lasts, then a temporary file); with rules, it also
+// decodes each event for them, so that the sequencer only evaluates. The
+// sequencer, in the
 // goroutine that called Poll, takes results in any order and commits them in
-// listing order, several consecutive objects per transaction: append their
+// listing order, several consecutive objects per transaction (bounded by
+// Config.BatchObjects, BatchRecords and BatchBytes): append their
 // lines to the sink, fsync, then mark them done, advance their cursors and
 // record the sink's offset in one store transaction.
 //
