@@ -72,7 +72,7 @@ func DefaultConfig() Config {
 		SpoolMemory:    8 << 20,
 		SpoolDir:       os.TempDir(),
 		BatchObjects:   64,
-		BatchRecords:   1500,
+		BatchRecords:   8000,
 		BatchBytes:     32 << 20,
 		MaxRecordBytes: 64 << 20,
 		FetchRetries:   3,
