@@ -33,8 +33,8 @@ type Config struct {
 	// objects waiting for the sequencer past it spill to SpoolDir.
 	SpoolMemory int64
 	// BatchObjects, BatchRecords and BatchBytes bound one commit
-	// transaction: its objects, their records (each a buffered finding row
-	// and alert until the commit) and their spooled output.
+	// transaction: its objects, their records and their spooled output.
+	// (The store bounds the memory of the rows it buffers on its own.)
 	BatchObjects int
 	BatchRecords int64
 	BatchBytes   int64
