@@ -10,8 +10,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	gd "github.com/aws/aws-sdk-go-v2/service/guardduty"
 	"github.com/aws/aws-sdk-go-v2/service/guardduty/types"
 	"github.com/aws/smithy-go"
@@ -19,6 +17,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/dutywatch/dutywatch/internal/source"
+	"github.com/dutywatch/dutywatch/internal/source/awserr"
 )
 
 // api is the part of the GuardDuty API the source uses; *gd.Client has it.
@@ -219,26 +218,17 @@ var transientCodes = map[string]bool{
 	"ServiceUnavailableException":  true,
 }
 
-// isTransient reports whether err is worth retrying later: throttling,
-// 5xx, timeouts, connection resets, an exhausted retry quota. A canceled
-// context is not.
+// isTransient reports whether err is worth retrying later: what
+// awserr.Transient says, and any 429 or 5xx answer.
 func isTransient(err error) bool {
 	if errors.Is(err, context.Canceled) {
 		return false
-	}
-	var quota ratelimit.QuotaExceededError
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &quota) {
-		return true
-	}
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) && transientCodes[apiErr.ErrorCode()] {
-		return true
 	}
 	var status interface{ HTTPStatusCode() int }
 	if errors.As(err, &status) && (status.HTTPStatusCode() == 429 || status.HTTPStatusCode() >= 500) {
 		return true
 	}
-	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
+	return awserr.Transient(err, transientCodes)
 }
 
 // hint names the usual permanent causes of a GuardDuty error, or "".

@@ -11,12 +11,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
 	"github.com/dutywatch/dutywatch/internal/source"
+	"github.com/dutywatch/dutywatch/internal/source/awserr"
 )
 
 // Open streams the body of o. The wait for the response is bounded by
@@ -129,23 +128,8 @@ var transientCodes = map[string]bool{
 	"KMS.ServiceUnavailableException": true,
 }
 
-// isTransient reports whether err is worth retrying later: throttling,
-// 5xx, timeouts, connection resets, an exhausted retry quota. A canceled
-// context is not.
-func isTransient(err error) bool {
-	if errors.Is(err, context.Canceled) {
-		return false
-	}
-	var quota ratelimit.QuotaExceededError
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &quota) {
-		return true
-	}
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) && transientCodes[apiErr.ErrorCode()] {
-		return true
-	}
-	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
-}
+// isTransient reports whether err is worth retrying later.
+func isTransient(err error) bool { return awserr.Transient(err, transientCodes) }
 
 // kmsKeyARN finds a KMS key or alias ARN in an error message.
 var kmsKeyARN = regexp.MustCompile(`arn:aws[a-z-]*:kms:[a-z0-9-]*:[0-9]*:(?:key|alias)/[A-Za-z0-9/_+=.@-]+`)

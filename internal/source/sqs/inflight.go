@@ -10,13 +10,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/dutywatch/dutywatch/internal/source"
+	"github.com/dutywatch/dutywatch/internal/source/awserr"
 )
 
 // objectID names an object across buckets.
@@ -366,20 +364,5 @@ func wrapError(op, queue string, err error) error {
 	return fmt.Errorf("%s %s: %w", op, queue, err)
 }
 
-// isTransient reports whether err is worth retrying later: throttling,
-// 5xx, timeouts, connection resets, an exhausted retry quota. A canceled
-// context is not.
-func isTransient(err error) bool {
-	if errors.Is(err, context.Canceled) {
-		return false
-	}
-	var quota ratelimit.QuotaExceededError
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &quota) {
-		return true
-	}
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) && transientCodes[apiErr.ErrorCode()] {
-		return true
-	}
-	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
-}
+// isTransient reports whether err is worth retrying later.
+func isTransient(err error) bool { return awserr.Transient(err, transientCodes) }
