@@ -11,6 +11,7 @@ import (
 
 	"github.com/dutywatch/dutywatch/internal/config"
 	"github.com/dutywatch/dutywatch/internal/generator"
+	"github.com/dutywatch/dutywatch/internal/testenv"
 )
 
 func TestTableWrite(t *testing.T) {
@@ -164,7 +165,8 @@ func TestWriteConfigLoads(t *testing.T) {
 	dir := t.TempDir()
 	firehose := &corpus{root: filepath.Join(dir, "corpus"), prefix: "firehose/", layout: generator.LayoutFirehose}
 	native := &corpus{root: filepath.Join(dir, "corpus"), layout: generator.LayoutNative}
-	srv := &s3Server{Proxy: &countingProxy{URL: "http://127.0.0.1:9"}}
+	srv := &s3Server{S3Server: &testenv.S3Server{AccessKey: "dutywatch-test", SecretKey: "dutywatch-test-secret-key", Region: "us-east-1"},
+		Proxy: &countingProxy{URL: "http://127.0.0.1:9"}}
 	tests := []struct {
 		name string
 		spec runSpec

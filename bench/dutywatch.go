@@ -78,7 +78,7 @@ func writeConfig(spec runSpec, work, none string) string {
 		fmt.Fprintf(&b, "    type: dir\n    dir: %s\n", spec.c.root)
 	} else {
 		fmt.Fprintf(&b, "    type: s3\n    bucket: %s\n    service_endpoint: %s\n    access_key: %s\n    secret_key: %s\n    region: %s\n    only_logs_after: %s\n",
-			spec.bucket, spec.s3.Proxy.URL, s3AccessKey, s3SecretKey, s3Region, onlyLogsAfter)
+			spec.bucket, spec.s3.Proxy.URL, spec.s3.AccessKey, spec.s3.SecretKey, spec.s3.Region, onlyLogsAfter)
 	}
 	if spec.c.prefix != "" {
 		fmt.Fprintf(&b, "    path: %s\n", spec.c.prefix)

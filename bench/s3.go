@@ -1,40 +1,27 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"golang.org/x/sync/errgroup"
-)
 
-const (
-	versityModule = "github.com/versity/versitygw/cmd/versitygw@v1.8.0"
-	s3AccessKey   = "dutywatch-bench"
-	s3SecretKey   = "dutywatch-bench-secret-key"
-	s3Region      = "us-east-1"
+	"github.com/dutywatch/dutywatch/internal/testenv"
 )
 
 // s3Server is versitygw running on loopback with a posix backend, and the
 // counting proxy dutywatch talks to it through.
 type s3Server struct {
-	Endpoint string // versitygw itself, for uploads
-	Client   *awss3.Client
-	Proxy    *countingProxy
-	cmd      *exec.Cmd
-	exited   chan struct{}
+	*testenv.S3Server // versitygw itself, for uploads
+	Proxy             *countingProxy
 }
 
 // startS3 starts versitygw with its data under dir, installing it first
@@ -44,54 +31,11 @@ func startS3(ctx context.Context, dir string) (*s3Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, logPath := filepath.Join(dir, "versitygw-data"), filepath.Join(dir, "versitygw.log")
-	if err := os.MkdirAll(data, 0o750); err != nil {
-		return nil, err
-	}
-	for attempt := 1; ; attempt++ {
-		s, err := launchVersity(bin, data, logPath)
-		if err == nil {
-			return s, nil
-		}
-		if attempt == 3 { // another process may have taken the port first
-			return nil, err
-		}
-	}
-}
-
-func launchVersity(bin, data, logPath string) (*s3Server, error) {
-	addr, err := freeLoopbackAddr()
+	srv, err := testenv.StartVersityGW(bin, filepath.Join(dir, "versitygw"))
 	if err != nil {
-		return nil, err
-	}
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close() // the child keeps its own descriptor
-	cmd := exec.Command(bin, "--port", addr, "--access", s3AccessKey, "--secret", s3SecretKey,
-		"--region", s3Region, "--quiet", "posix", data)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start versitygw: %w", err)
 	}
-	s := &s3Server{Endpoint: "http://" + addr, cmd: cmd, exited: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait() // a stopped gateway's exit status says nothing
-		close(s.exited)
-	}()
-	if err := waitReady(s.Endpoint, s.exited); err != nil {
-		s.stop()
-		out, _ := os.ReadFile(logPath)
-		return nil, fmt.Errorf("start versitygw: %w\n%s", err, bytes.TrimSpace(out))
-	}
-	s.Client = awss3.NewFromConfig(aws.Config{
-		Region:      s3Region,
-		Credentials: credentials.NewStaticCredentialsProvider(s3AccessKey, s3SecretKey, ""),
-	}, func(o *awss3.Options) {
-		o.BaseEndpoint = aws.String(s.Endpoint)
-		o.UsePathStyle = true
-	})
+	s := &s3Server{S3Server: srv}
 	if s.Proxy, err = startProxy(s.Endpoint); err != nil {
 		s.stop()
 		return nil, err
@@ -101,70 +45,30 @@ func launchVersity(bin, data, logPath string) (*s3Server, error) {
 
 // versityBinary finds versitygw on PATH or in GOPATH/bin, or installs it.
 func versityBinary(ctx context.Context) (string, error) {
-	gopath, err := exec.CommandContext(ctx, "go", "env", "GOPATH").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOPATH: %w", err)
+	if bin := testenv.FindVersityGW(); bin != "" {
+		return bin, nil
 	}
-	inGopath := filepath.Join(strings.TrimSpace(string(gopath)), "bin", "versitygw")
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p, nil
-	}
-	if _, err := os.Stat(inGopath); err == nil {
-		return inGopath, nil
-	}
-	fmt.Fprintf(os.Stderr, "versitygw not found; running go install %s\n", versityModule)
-	install := exec.CommandContext(ctx, "go", "install", versityModule)
+	fmt.Fprintf(os.Stderr, "versitygw not found; running go install %s\n", testenv.VersityModule)
+	install := exec.CommandContext(ctx, "go", "install", testenv.VersityModule)
 	install.Stdout, install.Stderr = os.Stderr, os.Stderr
 	if err := install.Run(); err != nil {
 		return "", fmt.Errorf("install versitygw: %w", err)
 	}
-	return inGopath, nil
-}
-
-// waitReady polls endpoint until it answers HTTP at all (an unsigned
-// request is refused, which still proves the server is serving).
-func waitReady(endpoint string, exited <-chan struct{}) error {
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := client.Get(endpoint + "/")
-		if err == nil {
-			resp.Body.Close()
-			return nil
-		}
-		select {
-		case <-exited:
-			return errors.New("versitygw exited before it was ready")
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not ready after 30s: %w", err)
-		}
+	if bin := testenv.FindVersityGW(); bin != "" {
+		return bin, nil
 	}
+	return "", fmt.Errorf("versitygw installed but not found in GOBIN or GOPATH/bin")
 }
 
-func freeLoopbackAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	addr := l.Addr().String()
-	return addr, l.Close()
-}
-
-// stop ends the proxy and versitygw (SIGINT, then kill after 10 s).
+// stop ends the proxy and versitygw.
 func (s *s3Server) stop() {
 	if s.Proxy != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = s.Proxy.stop(ctx)
 		cancel()
 	}
-	_ = s.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-s.exited:
-	case <-time.After(10 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.exited
+	if s.S3Server != nil {
+		s.Stop()
 	}
 }
 

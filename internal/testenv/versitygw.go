@@ -28,6 +28,9 @@ type S3Server struct {
 	Region    string
 	// Client is a path-style client signed with the keys above.
 	Client *awss3.Client
+
+	cmd    *exec.Cmd
+	exited chan struct{}
 }
 
 const (
@@ -45,28 +48,48 @@ var errExited = errors.New("server exited before it was ready")
 // the environment variable CI is "true".
 func VersityGW(t testing.TB) *S3Server {
 	t.Helper()
-	bin := findBinary(versityBinary)
+	bin := FindVersityGW()
 	if bin == "" {
 		msg := versityBinary + " not found on PATH or in GOPATH/bin; install it with " +
-			"go install github.com/versity/versitygw/cmd/versitygw@v1.8.0"
+			"go install " + VersityModule
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)
 	}
+	srv, err := StartVersityGW(bin, t.TempDir())
+	if err != nil {
+		t.Fatalf("start %s: %v", versityBinary, err)
+	}
+	t.Cleanup(func() {
+		if srv.Stop() {
+			t.Logf("%s did not stop after %v; killed it", versityBinary, stopTimeout)
+		}
+	})
+	return srv
+}
+
+// VersityModule is what go install takes to install versitygw.
+const VersityModule = "github.com/versity/versitygw/cmd/versitygw@v1.8.0"
+
+// FindVersityGW returns the path of the versitygw binary on PATH or in a
+// GOPATH/bin, or "".
+func FindVersityGW() string { return findBinary(versityBinary) }
+
+// StartVersityGW starts the versitygw binary bin on a free loopback port
+// with a posix backend and its log under dir, retrying when another
+// process took the port first. Stop ends it.
+func StartVersityGW(bin, dir string) (*S3Server, error) {
 	const attempts = 3
 	for i := 1; ; i++ {
-		srv, err := startVersity(t, bin)
-		if err == nil {
-			return srv
-		}
-		if !errors.Is(err, errExited) || i == attempts {
-			t.Fatalf("start %s: %v", versityBinary, err)
+		srv, err := startVersity(bin, dir)
+		if err == nil || !errors.Is(err, errExited) || i == attempts {
+			return srv, err
 		}
 	}
 }
 
-func startVersity(t testing.TB, bin string) (*S3Server, error) {
+func startVersity(bin, dir string) (*S3Server, error) {
 	srv := &S3Server{
 		AccessKey: "dutywatch-test",
 		SecretKey: "dutywatch-test-secret-key",
@@ -77,10 +100,9 @@ func startVersity(t testing.TB, bin string) (*S3Server, error) {
 		return nil, err
 	}
 	srv.Endpoint = "http://" + addr
-	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	logPath := filepath.Join(dir, "versitygw.log")
-	if err := os.Mkdir(data, 0o755); err != nil {
+	if err := os.MkdirAll(data, 0o755); err != nil {
 		return nil, err
 	}
 	logFile, err := os.Create(logPath)
@@ -95,14 +117,13 @@ func startVersity(t testing.TB, bin string) (*S3Server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	exited := make(chan struct{})
+	srv.cmd, srv.exited = cmd, make(chan struct{})
 	go func() {
-		_ = cmd.Wait() // the exit status of a stopped test server says nothing
-		close(exited)
+		_ = cmd.Wait() // the exit status of a stopped server says nothing
+		close(srv.exited)
 	}()
-	t.Cleanup(func() { stopProcess(t, cmd, exited) })
-
-	if err := waitReady(srv.Endpoint, exited); err != nil {
+	if err := waitReady(srv.Endpoint, srv.exited); err != nil {
+		srv.Stop()
 		out, _ := os.ReadFile(logPath)
 		return nil, fmt.Errorf("%w\n%s output:\n%s", err, versityBinary, bytes.TrimSpace(out))
 	}
@@ -114,6 +135,22 @@ func startVersity(t testing.TB, bin string) (*S3Server, error) {
 		o.UsePathStyle = true
 	})
 	return srv, nil
+}
+
+// Stop interrupts the server and waits for it to exit, killing it after
+// stopTimeout; it reports whether it had to kill it.
+func (s *S3Server) Stop() (killed bool) {
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	timer := time.NewTimer(stopTimeout)
+	defer timer.Stop()
+	select {
+	case <-s.exited:
+		return false
+	case <-timer.C:
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.exited
+	return true
 }
 
 // waitReady polls endpoint until it answers HTTP (any status: an unsigned
@@ -138,20 +175,6 @@ func waitReady(endpoint string, exited <-chan struct{}) error {
 		case <-tick.C:
 		}
 	}
-}
-
-func stopProcess(t testing.TB, cmd *exec.Cmd, exited <-chan struct{}) {
-	_ = cmd.Process.Signal(os.Interrupt)
-	timer := time.NewTimer(stopTimeout)
-	defer timer.Stop()
-	select {
-	case <-exited:
-		return
-	case <-timer.C:
-	}
-	t.Logf("%s (pid %d) did not stop after %v; killing it", versityBinary, cmd.Process.Pid, stopTimeout)
-	_ = cmd.Process.Kill()
-	<-exited
 }
 
 // freeLoopbackAddr returns a loopback address with a port free right now.
