@@ -99,8 +99,12 @@ func (so *scaleOut) startInstance(t *testing.T, name string) *instance {
 	t.Helper()
 	dir := t.TempDir()
 	in := &instance{name: name, dir: dir, exited: make(chan error, 1)}
+	// No retention: the corpus's findings are older than the default 90
+	// days, and each instance's start would prune those another instance
+	// had already committed.
 	in.config = writeConfig(t, dir, fmt.Sprintf(`instance: %s
 state: %s
+retention: 0s
 workers: 2
 output:
   archives_path: %s
